@@ -1,0 +1,243 @@
+//! One care document: skeleton creation, typed views, and the one helper every edit goes through.
+//!
+//! Every write commits with a message naming the acting member and what changed, and a time
+//! (milliseconds since the Unix epoch), so history can say who changed what, when. The server
+//! checks that the named member is the one whose device uploaded the change.
+
+use automerge::{ActorId, Automerge, ChangeHash, transaction::CommitOptions};
+use autosurgeon::{hydrate, reconcile};
+use serde::{Deserialize, Serialize};
+
+use crate::ids::MemberId;
+use crate::policy::DocKind;
+use crate::schema::{self, DocSchema};
+use crate::time::Timestamp;
+use crate::validation::{Links, ValidationError};
+
+/// Runs `$body` with `$t` bound to the schema type of `$kind`.
+macro_rules! with_schema {
+    ($kind:expr, $t:ident => $body:expr) => {
+        match $kind {
+            $crate::policy::DocKind::Team => {
+                type $t = $crate::schema::Team;
+                $body
+            }
+            $crate::policy::DocKind::Appointments => {
+                type $t = $crate::schema::Appointments;
+                $body
+            }
+            $crate::policy::DocKind::Questions => {
+                type $t = $crate::schema::Questions;
+                $body
+            }
+            $crate::policy::DocKind::Plan => {
+                type $t = $crate::schema::Plan;
+                $body
+            }
+            $crate::policy::DocKind::Notes => {
+                type $t = $crate::schema::Notes;
+                $body
+            }
+        }
+    };
+}
+
+/// Why a document operation failed. Messages never contain document content.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DocError {
+    /// The edit or the uploaded content breaks a schema rule.
+    #[error(transparent)]
+    Invalid(#[from] ValidationError),
+    /// The document has no skeleton yet (it was never received from the server).
+    #[error("the {0} document has not been received yet")]
+    NoSkeleton(DocKind),
+    /// A typed view of another kind was asked of this document.
+    #[error("this is a {found} document, not {expected}")]
+    WrongKind {
+        /// The kind asked for.
+        expected: DocKind,
+        /// The document's kind.
+        found: DocKind,
+    },
+    /// The bytes are not an Automerge document.
+    #[error("the document bytes are malformed")]
+    Malformed,
+    /// The content does not have the schema's shape.
+    #[error("the {0} document does not match its schema")]
+    Shape(DocKind),
+    /// Automerge refused an operation (should not happen for edits made through this API).
+    #[error("document operation failed")]
+    Automerge,
+}
+
+/// What a commit message holds: who acted, and a short description of what they did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommitMessage {
+    /// The acting member.
+    pub by: MemberId,
+    /// What changed, in a few words ("Added a note"). Never document content.
+    pub what: String,
+}
+
+impl CommitMessage {
+    /// The message as stored in the change.
+    pub fn encode(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Reads a stored message; `None` for changes not made through this API.
+    pub fn decode(message: &str) -> Option<Self> {
+        serde_json::from_str(message).ok()
+    }
+}
+
+/// One of a circle's five documents.
+#[derive(Debug, Clone)]
+pub struct Document {
+    kind: DocKind,
+    doc: Automerge,
+}
+
+impl Document {
+    /// Creates a document's skeleton: every container its schema needs, in one commit.
+    ///
+    /// Done exactly once per document, by whoever creates the circle (the server); everyone
+    /// else receives the skeleton through sync before they write.
+    pub fn create(kind: DocKind, actor: ActorId, by: MemberId, at: Timestamp) -> Self {
+        let mut doc = Self {
+            kind,
+            doc: Automerge::new().with_actor(actor),
+        };
+        with_schema!(kind, T => doc.write(&T::default(), by, &format!("Created the {kind} document"), at))
+            .unwrap_or_else(|_| unreachable!("a skeleton always reconciles into an empty document"));
+        doc
+    }
+
+    /// A document not yet received: empty until the first sync brings its skeleton.
+    pub fn empty(kind: DocKind, actor: ActorId) -> Self {
+        Self {
+            kind,
+            doc: Automerge::new().with_actor(actor),
+        }
+    }
+
+    /// Loads saved bytes (a snapshot, optionally followed by change chunks).
+    pub fn load(kind: DocKind, bytes: &[u8]) -> Result<Self, DocError> {
+        let doc = Automerge::load(bytes).map_err(|_| DocError::Malformed)?;
+        Ok(Self { kind, doc })
+    }
+
+    /// Wraps an Automerge document of a known kind.
+    pub fn from_automerge(kind: DocKind, doc: Automerge) -> Self {
+        Self { kind, doc }
+    }
+
+    /// Sets the actor id later changes are made with (the device's registered actor).
+    pub fn set_actor(&mut self, actor: ActorId) {
+        self.doc.set_actor(actor);
+    }
+
+    /// Which document this is.
+    pub fn kind(&self) -> DocKind {
+        self.kind
+    }
+
+    /// The underlying Automerge document (for sync and storage).
+    pub fn automerge(&self) -> &Automerge {
+        &self.doc
+    }
+
+    /// The underlying Automerge document, mutably (for sync). Edits go through [`Self::change`].
+    pub fn automerge_mut(&mut self) -> &mut Automerge {
+        &mut self.doc
+    }
+
+    /// A compacted snapshot.
+    pub fn save(&self) -> Vec<u8> {
+        self.doc.save()
+    }
+
+    /// The current heads.
+    pub fn heads(&self) -> Vec<ChangeHash> {
+        self.doc.get_heads()
+    }
+
+    /// True once the skeleton has arrived (or was created here).
+    pub fn has_skeleton(&self) -> bool {
+        use automerge::ReadDoc;
+        matches!(self.doc.get(automerge::ROOT, "schema"), Ok(Some(_)))
+    }
+
+    /// The typed content.
+    pub fn view<T: DocSchema>(&self) -> Result<T, DocError> {
+        if T::KIND != self.kind {
+            return Err(DocError::WrongKind {
+                expected: T::KIND,
+                found: self.kind,
+            });
+        }
+        if !self.has_skeleton() {
+            return Err(DocError::NoSkeleton(self.kind));
+        }
+        let value: T = hydrate(&self.doc).map_err(|_| DocError::Shape(self.kind))?;
+        schema::check_version(value.schema_version())?;
+        Ok(value)
+    }
+
+    /// The one way to edit: hydrate, let `edit` change the typed value, validate what changed,
+    /// and commit it with a message and a time. On any error nothing is written.
+    pub fn change<T: DocSchema, R>(
+        &mut self,
+        by: MemberId,
+        what: &str,
+        at: Timestamp,
+        links: &Links,
+        edit: impl FnOnce(&mut T) -> Result<R, ValidationError>,
+    ) -> Result<R, DocError> {
+        let before: T = self.view()?;
+        let mut after = before.clone();
+        let result = edit(&mut after)?;
+        schema::check_version(after.schema_version())?;
+        after.validate_change(&before, links)?;
+        self.write(&after, by, what, at)?;
+        Ok(result)
+    }
+
+    fn write<T: DocSchema>(
+        &mut self,
+        value: &T,
+        by: MemberId,
+        what: &str,
+        at: Timestamp,
+    ) -> Result<(), DocError> {
+        let message = CommitMessage {
+            by,
+            what: what.to_string(),
+        }
+        .encode();
+        self.doc
+            .transact_with(
+                |_| CommitOptions::default().with_message(message).with_time(at.millis()),
+                |tx| reconcile(tx, value),
+            )
+            .map(|_| ())
+            .map_err(|_| DocError::Automerge)
+    }
+
+    /// Checks the whole document against its schema: it has a skeleton, a supported version,
+    /// and hydrates into its typed shape.
+    pub fn validate(&self) -> Result<(), DocError> {
+        with_schema!(self.kind, T => self.view::<T>().map(|_| ()))
+    }
+
+    /// Checks what differs between `before` and this document (items and sections that are
+    /// new or changed), as the server does for an upload before merging it.
+    pub fn validate_change_from(&self, before: &Document, links: &Links) -> Result<(), DocError> {
+        with_schema!(self.kind, T => {
+            let after: T = self.view()?;
+            let before: T = before.view()?;
+            after.validate_change(&before, links).map_err(DocError::from)
+        })
+    }
+}
+

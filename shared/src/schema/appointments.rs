@@ -1,0 +1,198 @@
+//! The `appointments` document: when, where, with whom, and whether it has been double-checked.
+
+use std::collections::BTreeMap;
+
+use autosurgeon::{Hydrate, Reconcile};
+use serde::{Deserialize, Serialize};
+
+use super::{DocSchema, SCHEMA_VERSION};
+use crate::ids::{ItemId, MemberId};
+use crate::policy::DocKind;
+use crate::time::{Timestamp, parse_datetime};
+use crate::validation::{self as v, Keyed, Links, ValidationError};
+use crate::vocabulary;
+
+/// All of a circle's appointments.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Hydrate, Reconcile)]
+pub struct Appointments {
+    /// Schema version (see [`SCHEMA_VERSION`]).
+    pub schema: u64,
+    /// Appointments by id.
+    pub items: BTreeMap<ItemId, Appointment>,
+}
+
+impl Default for Appointments {
+    fn default() -> Self {
+        Self {
+            schema: SCHEMA_VERSION,
+            items: BTreeMap::new(),
+        }
+    }
+}
+
+vocabulary! {
+    /// Where an appointment stands.
+    pub enum AppointmentStatus {
+        /// Booked, not yet confirmed.
+        Scheduled = "scheduled",
+        /// Confirmed with the service.
+        Confirmed = "confirmed",
+        /// Moved to a new time (the old one is kept in `rescheduled_from`).
+        Rescheduled = "rescheduled",
+        /// Will not happen.
+        Cancelled = "cancelled",
+        /// Happened.
+        Attended = "attended",
+        /// Was missed.
+        Missed = "missed",
+    }
+}
+
+impl Default for AppointmentStatus {
+    fn default() -> Self {
+        Self::Scheduled
+    }
+}
+
+/// Where an appointment happens: a place, an address, or a telehealth link.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Hydrate, Reconcile)]
+pub struct Place {
+    /// The place's name, e.g. "Northside Community Mental Health".
+    pub name: String,
+    /// Street address.
+    pub address: String,
+    /// Telehealth link, for video appointments.
+    pub telehealth_url: String,
+}
+
+/// One appointment.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Hydrate, Reconcile)]
+pub struct Appointment {
+    /// Same as the key it is stored under.
+    pub id: ItemId,
+    /// What it is for.
+    pub purpose: String,
+    /// Start, RFC 3339 with UTC offset.
+    pub start: String,
+    /// End, RFC 3339 with UTC offset.
+    pub end: String,
+    /// Where.
+    pub place: Place,
+    /// With whom: ids in the team document.
+    pub with_team: Vec<ItemId>,
+    /// Where it stands.
+    pub status: AppointmentStatus,
+    /// The start it had before it was last rescheduled.
+    pub rescheduled_from: Option<String>,
+    /// Who double-checked the time and place with the service.
+    pub double_checked_by: Option<MemberId>,
+    /// When they double-checked it.
+    pub double_checked_at: Option<Timestamp>,
+    /// Details have been asked for in writing (letter, email, form).
+    pub written_details_requested: bool,
+    /// Details have been received in writing.
+    pub written_details_received: bool,
+    /// Who will come along for support.
+    pub support_person: String,
+    /// How the consumer will get there.
+    pub transport: String,
+    /// Anything else.
+    pub notes: String,
+    /// Questions to ask at this appointment: ids in the questions document.
+    pub question_ids: Vec<ItemId>,
+    /// Who added it.
+    pub created_by: Option<MemberId>,
+}
+
+impl Keyed for Appointment {
+    fn id(&self) -> &ItemId {
+        &self.id
+    }
+}
+
+impl Appointment {
+    /// The start as a date-time, if well-formed.
+    pub fn start_time(&self) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+        parse_datetime(&self.start)
+    }
+
+    /// The end as a date-time, if well-formed.
+    pub fn end_time(&self) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+        parse_datetime(&self.end)
+    }
+
+    /// True once someone has double-checked it.
+    pub fn is_double_checked(&self) -> bool {
+        self.double_checked_by.is_some()
+    }
+
+    /// True unless cancelled, attended or missed.
+    pub fn is_active(&self) -> bool {
+        matches!(
+            self.status,
+            AppointmentStatus::Scheduled
+                | AppointmentStatus::Confirmed
+                | AppointmentStatus::Rescheduled
+        )
+    }
+
+    fn validate(&self, links: &Links) -> Result<(), ValidationError> {
+        v::required("purpose", &self.purpose)?;
+        v::datetime("start", &self.start)?;
+        v::datetime("end", &self.end)?;
+        if let (Some(start), Some(end)) = (self.start_time(), self.end_time()) {
+            if end < start {
+                return Err(ValidationError::EndBeforeStart {
+                    item: self.id.clone(),
+                });
+            }
+        }
+        if let Some(from) = &self.rescheduled_from {
+            v::datetime("rescheduled_from", from)?;
+        }
+        if self.double_checked_by.is_some() != self.double_checked_at.is_some() {
+            return Err(ValidationError::NotAllowed {
+                field: "double_checked_at",
+            });
+        }
+        v::short("place.name", &self.place.name)?;
+        v::short("place.address", &self.place.address)?;
+        v::short("place.telehealth_url", &self.place.telehealth_url)?;
+        v::short("support_person", &self.support_person)?;
+        v::short("transport", &self.transport)?;
+        v::long("notes", &self.notes)?;
+        v::count("with_team", self.with_team.len(), crate::limits::MAX_LIST_ENTRIES)?;
+        v::count("question_ids", self.question_ids.len(), crate::limits::MAX_LIST_ENTRIES)?;
+        Links::check_all(&links.team, "with_team", &self.with_team)?;
+        Links::check_all(&links.questions, "question_ids", &self.question_ids)
+    }
+}
+
+impl DocSchema for Appointments {
+    const KIND: DocKind = DocKind::Appointments;
+
+    fn schema_version(&self) -> u64 {
+        self.schema
+    }
+
+    fn validate_change(&self, before: &Self, links: &Links) -> Result<(), ValidationError> {
+        v::changed_items("appointments", &before.items, &self.items, |a| a.validate(links))
+    }
+}
+
+impl Appointments {
+    /// Active appointments that end at or after `now`, soonest first.
+    pub fn upcoming(&self, now: Timestamp) -> Vec<&Appointment> {
+        let mut list: Vec<_> = self
+            .items
+            .values()
+            .filter(|a| a.is_active())
+            .filter(|a| {
+                a.end_time()
+                    .is_some_and(|end| Timestamp::from_datetime(&end) >= now)
+            })
+            .collect();
+        list.sort_by_key(|a| a.start_time().map(|t| Timestamp::from_datetime(&t)));
+        list
+    }
+}

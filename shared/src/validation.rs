@@ -1,0 +1,256 @@
+//! Validation of document content: typed errors that name the field, never its (health) content.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::ids::ItemId;
+use crate::limits::{MAX_ITEMS_PER_COLLECTION, MAX_LIST_ENTRIES, MAX_LONG_TEXT_CHARS, MAX_SHORT_TEXT_CHARS};
+use crate::time::{parse_date, parse_datetime};
+
+/// Why an edit or an uploaded document was refused. Messages name fields and ids only.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValidationError {
+    /// A required text field is empty.
+    #[error("{field} must not be empty")]
+    Empty {
+        /// The field's name.
+        field: &'static str,
+    },
+    /// A text field is longer than allowed.
+    #[error("{field} is longer than {max} characters")]
+    TooLong {
+        /// The field's name.
+        field: &'static str,
+        /// The limit, in characters.
+        max: usize,
+    },
+    /// A list or collection has more entries than allowed.
+    #[error("{field} has more than {max} entries")]
+    TooMany {
+        /// The field's name.
+        field: &'static str,
+        /// The limit.
+        max: usize,
+    },
+    /// An appointment ends before it starts.
+    #[error("appointment {item} ends before it starts")]
+    EndBeforeStart {
+        /// The appointment's id.
+        item: ItemId,
+    },
+    /// A date-time is not RFC 3339 with a UTC offset.
+    #[error("{field} is not a date-time with a UTC offset (RFC 3339)")]
+    BadDateTime {
+        /// The field's name.
+        field: &'static str,
+    },
+    /// A date is not `YYYY-MM-DD`.
+    #[error("{field} is not a date (YYYY-MM-DD)")]
+    BadDate {
+        /// The field's name.
+        field: &'static str,
+    },
+    /// A link names an item that does not exist.
+    #[error("{field} links to unknown item {id}")]
+    UnknownLink {
+        /// The field's name.
+        field: &'static str,
+        /// The missing item's id.
+        id: ItemId,
+    },
+    /// An item's id is malformed or differs from the key it is stored under.
+    #[error("item {item} has a malformed or mismatched id")]
+    BadItemId {
+        /// The key the item is stored under.
+        item: ItemId,
+    },
+    /// A value is not allowed in this field (e.g. "answered" without an answer).
+    #[error("{field} has a value that is not allowed here")]
+    NotAllowed {
+        /// The field's name.
+        field: &'static str,
+    },
+    /// The document was written by a newer (or unknown) schema version.
+    #[error("schema version {found} is not supported (this build reads {supported})")]
+    UnsupportedSchema {
+        /// The version found in the document.
+        found: u64,
+        /// The version this build reads and writes.
+        supported: u64,
+    },
+    /// An item to change does not exist.
+    #[error("item {item} does not exist")]
+    NoSuchItem {
+        /// The id asked for.
+        item: ItemId,
+    },
+}
+
+/// The items other documents hold, for checking links in an edit.
+///
+/// `None` means "not known here" and skips that check (the server checks one document at a
+/// time; the app, which holds the whole circle, passes what it has).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Links {
+    /// Appointment ids in the circle's appointments document.
+    pub appointments: Option<BTreeSet<ItemId>>,
+    /// Question ids in the circle's questions document.
+    pub questions: Option<BTreeSet<ItemId>>,
+    /// Team member ids in the circle's team document.
+    pub team: Option<BTreeSet<ItemId>>,
+}
+
+impl Links {
+    /// No other documents known: link checks are skipped.
+    pub fn unknown() -> Self {
+        Self::default()
+    }
+
+    /// Checks one link against a known set.
+    pub fn check(
+        known: &Option<BTreeSet<ItemId>>,
+        field: &'static str,
+        id: &ItemId,
+    ) -> Result<(), ValidationError> {
+        match known {
+            Some(set) if !set.contains(id) => Err(ValidationError::UnknownLink {
+                field,
+                id: id.clone(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Checks every id in a list against a known set.
+    pub fn check_all<'a>(
+        known: &Option<BTreeSet<ItemId>>,
+        field: &'static str,
+        ids: impl IntoIterator<Item = &'a ItemId>,
+    ) -> Result<(), ValidationError> {
+        ids.into_iter().try_for_each(|id| Self::check(known, field, id))
+    }
+}
+
+/// A required short text: non-empty after trimming, at most [`MAX_SHORT_TEXT_CHARS`].
+pub fn required(field: &'static str, value: &str) -> Result<(), ValidationError> {
+    if value.trim().is_empty() {
+        return Err(ValidationError::Empty { field });
+    }
+    short(field, value)
+}
+
+/// An optional short text: at most [`MAX_SHORT_TEXT_CHARS`].
+pub fn short(field: &'static str, value: &str) -> Result<(), ValidationError> {
+    max_chars(field, value, MAX_SHORT_TEXT_CHARS)
+}
+
+/// A free text: at most [`MAX_LONG_TEXT_CHARS`].
+pub fn long(field: &'static str, value: &str) -> Result<(), ValidationError> {
+    max_chars(field, value, MAX_LONG_TEXT_CHARS)
+}
+
+/// A required free text: non-empty, at most [`MAX_LONG_TEXT_CHARS`].
+pub fn required_long(field: &'static str, value: &str) -> Result<(), ValidationError> {
+    if value.trim().is_empty() {
+        return Err(ValidationError::Empty { field });
+    }
+    long(field, value)
+}
+
+fn max_chars(field: &'static str, value: &str, max: usize) -> Result<(), ValidationError> {
+    // Byte length bounds char count from above: skip the count for the common short case.
+    if value.len() > max && value.chars().count() > max {
+        return Err(ValidationError::TooLong { field, max });
+    }
+    Ok(())
+}
+
+/// A small list inside an item: at most [`MAX_LIST_ENTRIES`] entries, each a short text.
+pub fn short_list(field: &'static str, values: &[String]) -> Result<(), ValidationError> {
+    count(field, values.len(), MAX_LIST_ENTRIES)?;
+    values.iter().try_for_each(|v| short(field, v))
+}
+
+/// A count against a maximum.
+pub fn count(field: &'static str, n: usize, max: usize) -> Result<(), ValidationError> {
+    if n > max {
+        return Err(ValidationError::TooMany { field, max });
+    }
+    Ok(())
+}
+
+/// An RFC 3339 date-time with offset.
+pub fn datetime(field: &'static str, value: &str) -> Result<(), ValidationError> {
+    parse_datetime(value)
+        .map(|_| ())
+        .ok_or(ValidationError::BadDateTime { field })
+}
+
+/// An optional calendar date (empty means "not set").
+pub fn optional_date(field: &'static str, value: &Option<String>) -> Result<(), ValidationError> {
+    match value {
+        Some(v) => parse_date(v).map(|_| ()).ok_or(ValidationError::BadDate { field }),
+        None => Ok(()),
+    }
+}
+
+/// A collection keyed by id: every key a well-formed id equal to the item's own id.
+pub trait Keyed {
+    /// The item's own id.
+    fn id(&self) -> &ItemId;
+}
+
+/// Runs `check` on every item of `after` that is new or differs from `before`, after checking
+/// the collection's size and the item's id. Unchanged items are not re-judged, so a merge that
+/// left an old item odd never blocks unrelated edits.
+pub fn changed_items<T: Keyed + PartialEq>(
+    field: &'static str,
+    before: &BTreeMap<ItemId, T>,
+    after: &BTreeMap<ItemId, T>,
+    mut check: impl FnMut(&T) -> Result<(), ValidationError>,
+) -> Result<(), ValidationError> {
+    if after.len() > before.len() {
+        count(field, after.len(), MAX_ITEMS_PER_COLLECTION)?;
+    }
+    for (key, item) in after {
+        if before.get(key) == Some(item) {
+            continue;
+        }
+        if !key.is_well_formed() || item.id() != key {
+            return Err(ValidationError::BadItemId { item: key.clone() });
+        }
+        check(item)?;
+    }
+    Ok(())
+}
+
+/// Runs `check` when a single section changed.
+pub fn changed_section<T: PartialEq>(
+    before: &T,
+    after: &T,
+    check: impl FnOnce(&T) -> Result<(), ValidationError>,
+) -> Result<(), ValidationError> {
+    if before == after { Ok(()) } else { check(after) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_rules() {
+        assert_eq!(required("name", "  "), Err(ValidationError::Empty { field: "name" }));
+        assert!(required("name", "Dr Lee").is_ok());
+        let long_text = "é".repeat(MAX_SHORT_TEXT_CHARS + 1);
+        assert_eq!(
+            short("name", &long_text),
+            Err(ValidationError::TooLong { field: "name", max: MAX_SHORT_TEXT_CHARS })
+        );
+        assert!(short("name", &"é".repeat(MAX_SHORT_TEXT_CHARS)).is_ok());
+    }
+
+    #[test]
+    fn error_messages_name_fields_not_content() {
+        let e = ValidationError::Empty { field: "text" };
+        assert_eq!(e.to_string(), "text must not be empty");
+    }
+}

@@ -1,0 +1,427 @@
+//! Wire types of the server API (JSON over HTTP, version 1), shared by the server, the app and the tests.
+//!
+//! Every route lives under `/v1`; binary payloads (Automerge sync messages) travel as base64.
+
+use std::collections::BTreeMap;
+
+use base64::Engine;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::ids::{CircleId, DeviceId, DocumentId, InviteId, MemberId};
+use crate::policy::{Access, DocKind};
+use crate::role::{Relationship, Role};
+use crate::time::Timestamp;
+use crate::vocabulary;
+
+/// The API version in every route's prefix (`/v1/...`).
+pub const API_VERSION: u32 = 1;
+
+vocabulary! {
+    /// Stable error codes, in error bodies and per-document sync refusals.
+    pub enum ErrorCode {
+        /// The request is not well-formed (wrong field types, bad ids, bad query).
+        BadRequest = "bad_request",
+        /// The body is not the JSON the route expects.
+        MalformedJson = "malformed_json",
+        /// No valid sign-in token.
+        Unauthorized = "unauthorized",
+        /// Signed in, but not allowed to do this.
+        Forbidden = "forbidden",
+        /// No such thing (or not visible to this member).
+        NotFound = "not_found",
+        /// The member's access was revoked; delete local copies.
+        Revoked = "revoked",
+        /// The content breaks a schema rule.
+        Invalid = "invalid",
+        /// Bytes that are not Automerge data.
+        Malformed = "malformed",
+        /// Over a size or count limit.
+        TooLarge = "too_large",
+        /// A change made with an actor id that is not the uploading device's.
+        UnknownActor = "unknown_actor",
+        /// A change to an item only its author may change.
+        NotAuthor = "not_author",
+        /// The invite code is unknown.
+        InviteInvalid = "invite_invalid",
+        /// The invite has expired.
+        InviteExpired = "invite_expired",
+        /// The invite was already used.
+        InviteUsed = "invite_used",
+        /// The member already belongs to the circle.
+        AlreadyMember = "already_member",
+        /// The circle already has its one consumer.
+        CircleHasConsumer = "circle_has_consumer",
+        /// The username is taken.
+        UsernameTaken = "username_taken",
+        /// Wrong username or password.
+        InvalidCredentials = "invalid_credentials",
+        /// The password is too short or too long.
+        WeakPassword = "weak_password",
+        /// This server does not accept new accounts.
+        RegistrationClosed = "registration_closed",
+        /// Too many attempts; try again later.
+        RateLimited = "rate_limited",
+        /// The server is too busy; try again later.
+        Overloaded = "overloaded",
+        /// The request took too long.
+        Timeout = "timeout",
+        /// Something failed on the server; nothing was changed.
+        Internal = "internal",
+    }
+}
+
+impl ErrorCode {
+    /// The HTTP status that carries this code.
+    pub const fn http_status(self) -> u16 {
+        match self {
+            ErrorCode::BadRequest | ErrorCode::Malformed | ErrorCode::WeakPassword => 400,
+            ErrorCode::MalformedJson => 400,
+            ErrorCode::Unauthorized | ErrorCode::InvalidCredentials => 401,
+            ErrorCode::Forbidden
+            | ErrorCode::Revoked
+            | ErrorCode::NotAuthor
+            | ErrorCode::UnknownActor
+            | ErrorCode::RegistrationClosed => 403,
+            ErrorCode::NotFound | ErrorCode::InviteInvalid => 404,
+            ErrorCode::AlreadyMember | ErrorCode::CircleHasConsumer | ErrorCode::UsernameTaken => {
+                409
+            }
+            ErrorCode::InviteExpired | ErrorCode::InviteUsed => 410,
+            ErrorCode::TooLarge => 413,
+            ErrorCode::Invalid => 422,
+            ErrorCode::RateLimited => 429,
+            ErrorCode::Internal => 500,
+            ErrorCode::Overloaded => 503,
+            ErrorCode::Timeout => 504,
+        }
+    }
+}
+
+/// The body of every error response: `{ "error": { "code": "...", "message": "..." } }`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ErrorDetail,
+}
+
+/// An error's stable code and a human message (never health data, never internals).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    /// Stable code.
+    pub code: ErrorCode,
+    /// Human-readable explanation.
+    pub message: String,
+}
+
+/// Binary data carried as base64 in JSON.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Bytes(pub Vec<u8>);
+
+impl Serialize for Bytes {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(&self.0))
+    }
+}
+
+impl<'de> Deserialize<'de> for Bytes {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        base64::engine::general_purpose::STANDARD
+            .decode(s.as_bytes())
+            .map(Bytes)
+            .map_err(|_| serde::de::Error::custom("not base64"))
+    }
+}
+
+/// `GET /healthz`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    /// "ok".
+    pub status: String,
+    /// The server's version.
+    pub version: String,
+}
+
+/// `POST /v1/accounts`: create an account and sign this device in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegisterRequest {
+    /// Sign-in name (case-insensitive, unique).
+    pub username: String,
+    /// Password.
+    pub password: String,
+    /// The name others in the circle see.
+    pub display_name: String,
+    /// This device's name, e.g. "Sam's phone".
+    pub device_name: String,
+    /// This device's Automerge actor id (hex).
+    pub actor: String,
+}
+
+/// `POST /v1/sessions`: sign a device in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginRequest {
+    /// Sign-in name.
+    pub username: String,
+    /// Password.
+    pub password: String,
+    /// This device's name.
+    pub device_name: String,
+    /// This device's Automerge actor id (hex).
+    pub actor: String,
+}
+
+/// The answer to registering or signing in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    /// Bearer token for this device; shown once, stored on the server only as a hash.
+    pub token: String,
+    /// The signed-in member.
+    pub member: MemberId,
+    /// This device.
+    pub device: DeviceId,
+    /// The member's display name.
+    pub display_name: String,
+}
+
+/// `POST /v1/devices/current/actors`: register another actor id for this device (after a reset).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegisterActor {
+    /// The new actor id (hex).
+    pub actor: String,
+}
+
+/// One of my devices (`GET /v1/devices`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceInfo {
+    /// The device.
+    pub id: DeviceId,
+    /// Its name.
+    pub name: String,
+    /// When it signed in.
+    pub created_at: Timestamp,
+    /// When it last made a request.
+    pub last_seen_at: Timestamp,
+    /// True for the device making this request.
+    pub current: bool,
+}
+
+/// `POST /v1/circles`: create a circle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateCircle {
+    /// The circle's name (usually the consumer's first name).
+    pub name: String,
+    /// The creator's role: consumer (for themselves) or case manager (for a consumer).
+    pub role: Role,
+}
+
+/// One document of a circle, as its member sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocRef {
+    /// The document.
+    pub id: DocumentId,
+    /// Which of the five.
+    pub kind: DocKind,
+    /// My access to it.
+    pub access: Access,
+}
+
+/// A circle I belong to (`GET /v1/circles` lists them: a case manager's caseload).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CircleSummary {
+    /// The circle.
+    pub id: CircleId,
+    /// Its name.
+    pub name: String,
+    /// My role in it.
+    pub role: Role,
+    /// Its documents I may read, with my access (documents I may not read are not listed).
+    pub documents: Vec<DocRef>,
+}
+
+/// A member of a circle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberInfo {
+    /// The member.
+    pub member: MemberId,
+    /// Their display name.
+    pub display_name: String,
+    /// Their role.
+    pub role: Role,
+    /// For carers: how they are related to the consumer.
+    pub relationship: Option<Relationship>,
+    /// Their access to each document.
+    pub access: BTreeMap<DocKind, Access>,
+    /// When they joined.
+    pub joined_at: Timestamp,
+}
+
+/// `GET /v1/circles/{circle}`: a circle with its members.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CircleDetail {
+    /// The circle as I see it.
+    pub circle: CircleSummary,
+    /// Its current members.
+    pub members: Vec<MemberInfo>,
+}
+
+/// `POST /v1/circles/{circle}/invites`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateInvite {
+    /// The role the invitee will have.
+    pub role: Role,
+    /// Seconds until it expires (at most the server's limit; default three days).
+    pub expires_in_secs: Option<u64>,
+}
+
+/// A created invite; the code is shown once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invite {
+    /// The invite.
+    pub id: InviteId,
+    /// The short code to read out or type.
+    pub code: String,
+    /// The role it grants.
+    pub role: Role,
+    /// When it stops working.
+    pub expires_at: Timestamp,
+}
+
+/// `POST /v1/invites/accept`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AcceptInvite {
+    /// The code.
+    pub code: String,
+    /// For carers: how they are related to the consumer.
+    pub relationship: Option<Relationship>,
+}
+
+/// `PUT /v1/circles/{circle}/members/{member}/access`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetAccess {
+    /// The document.
+    pub kind: DocKind,
+    /// The new access.
+    pub access: Access,
+}
+
+vocabulary! {
+    /// What an access-log entry records.
+    pub enum LogAction {
+        /// Received a document (or changes to it) through sync.
+        Read = "read",
+        /// Uploaded changes that were merged.
+        Write = "write",
+        /// Uploaded changes that were refused.
+        Refused = "refused",
+        /// Created the circle.
+        CreateCircle = "create_circle",
+        /// Created an invite.
+        CreateInvite = "create_invite",
+        /// Joined with an invite.
+        Join = "join",
+        /// Changed a member's access.
+        ChangeAccess = "change_access",
+        /// Revoked a member.
+        Revoke = "revoke",
+        /// Left the circle.
+        Leave = "leave",
+    }
+}
+
+/// One entry of a circle's access log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessLogEntry {
+    /// Entry number, increasing; pass as `before` to page back.
+    pub seq: i64,
+    /// When.
+    pub at: Timestamp,
+    /// Who acted.
+    pub member: MemberId,
+    /// From which device, if a device was involved.
+    pub device: Option<DeviceId>,
+    /// What they did.
+    pub action: LogAction,
+    /// Which document, if any.
+    pub kind: Option<DocKind>,
+    /// The member acted upon (access change, revoke), if any.
+    pub subject: Option<MemberId>,
+    /// The detail of an access change or refusal code (e.g. "plan: none", "forbidden").
+    pub detail: String,
+}
+
+/// `POST /v1/sync`: sync messages for many documents in one request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct SyncRequest {
+    /// One entry per document.
+    pub docs: Vec<SyncDoc>,
+}
+
+/// One document's message in a sync request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncDoc {
+    /// The document.
+    pub doc: DocumentId,
+    /// An encoded `automerge::sync::Message`, or none to just ask for the server's message.
+    pub message: Option<Bytes>,
+}
+
+/// The answer to a sync request: one entry per requested document, in the same order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct SyncResponse {
+    /// One entry per document.
+    pub docs: Vec<SyncDocReply>,
+}
+
+/// One document's answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncDocReply {
+    /// The document.
+    pub doc: DocumentId,
+    /// The server's next sync message, if it has anything to say.
+    pub message: Option<Bytes>,
+    /// Set when the uploaded changes (or the request for this document) were refused.
+    pub refused: Option<Refusal>,
+}
+
+/// Why a document's part of a sync was refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refusal {
+    /// Stable code: forbidden, revoked, invalid, malformed, too_large, unknown_actor,
+    /// not_author, not_found.
+    pub code: ErrorCode,
+    /// Human-readable explanation (no document content).
+    pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_travel_as_base64() {
+        let doc = SyncDoc {
+            doc: DocumentId::nil(),
+            message: Some(Bytes(vec![0, 1, 2, 255])),
+        };
+        let json = serde_json::to_string(&doc).expect("serialise");
+        assert!(json.contains("\"AAEC/w==\""), "{json}");
+        assert_eq!(serde_json::from_str::<SyncDoc>(&json).expect("parse"), doc);
+        assert!(serde_json::from_str::<Bytes>("\"***\"").is_err());
+    }
+
+    #[test]
+    fn error_bodies_have_the_documented_shape() {
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: ErrorCode::Forbidden,
+                message: "no".into(),
+            },
+        };
+        let json = serde_json::to_value(&body).expect("serialise");
+        assert_eq!(json["error"]["code"], "forbidden");
+        for code in ErrorCode::ALL {
+            assert!((400..600).contains(&code.http_status()));
+            assert_eq!(code.as_str().parse::<ErrorCode>(), Ok(*code));
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! carecircle-tests: helpers shared by the cross-crate scenario tests in `tests/tests/`.
+
+pub use carecircle_shared as shared;
