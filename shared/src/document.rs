@@ -142,6 +142,11 @@ impl Document {
         self.kind
     }
 
+    /// Unwraps the Automerge document.
+    pub fn into_automerge(self) -> Automerge {
+        self.doc
+    }
+
     /// The underlying Automerge document (for sync and storage).
     pub fn automerge(&self) -> &Automerge {
         &self.doc
@@ -215,10 +220,19 @@ impl Document {
             what: what.to_string(),
         }
         .encode();
+        // The target shape, built by autosurgeon in a scratch document...
+        let mut scratch = Automerge::new();
+        scratch
+            .transact(|tx| reconcile(tx, value))
+            .map_err(|_| DocError::Automerge)?;
+        let automerge::hydrate::Value::Map(target) = scratch.hydrate(None) else {
+            return Err(DocError::Automerge);
+        };
+        // ...then written into the real one, touching only what differs.
         self.doc
             .transact_with(
                 |_| CommitOptions::default().with_message(message).with_time(at.millis()),
-                |tx| reconcile(tx, value),
+                |tx| crate::diff::write_map(tx, &automerge::ROOT, &target),
             )
             .map(|_| ())
             .map_err(|_| DocError::Automerge)

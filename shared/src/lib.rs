@@ -6,6 +6,7 @@ pub mod vocabulary;
 
 pub mod authorship;
 pub mod conflict;
+mod diff;
 pub mod document;
 pub mod history;
 pub mod ids;

@@ -16,11 +16,28 @@ use serde::{Deserialize, Serialize};
     Default,
     Serialize,
     Deserialize,
-    autosurgeon::Hydrate,
-    autosurgeon::Reconcile,
 )]
 #[serde(transparent)]
 pub struct Timestamp(pub i64);
+
+impl autosurgeon::Reconcile for Timestamp {
+    type Key<'a> = autosurgeon::reconcile::NoKey;
+    fn reconcile<R: autosurgeon::Reconciler>(&self, mut r: R) -> Result<(), R::Error> {
+        r.i64(self.0)
+    }
+}
+
+impl autosurgeon::Hydrate for Timestamp {
+    fn hydrate_int(i: i64) -> Result<Self, autosurgeon::HydrateError> {
+        Ok(Self(i))
+    }
+
+    fn hydrate_uint(u: u64) -> Result<Self, autosurgeon::HydrateError> {
+        i64::try_from(u)
+            .map(Self)
+            .map_err(|_| autosurgeon::HydrateError::unexpected("a timestamp", "a huge number".into()))
+    }
+}
 
 impl Timestamp {
     /// Milliseconds since the Unix epoch.
@@ -69,7 +86,7 @@ mod tests {
         assert_eq!(dt.offset().local_minus_utc(), 11 * 3600);
         assert_eq!(
             Timestamp::from_datetime(&dt),
-            Timestamp(1_763_852_400_000)
+            Timestamp(1_795_388_400_000)
         );
         assert!(parse_datetime("2026-11-23 10:00").is_none());
         assert!(parse_date("2026-02-30").is_none());

@@ -20,8 +20,8 @@ use crate::validation::{Links, ValidationError};
 pub use appointments::{Appointment, AppointmentStatus, Appointments, Place};
 pub use notes::{Note, Notes};
 pub use plan::{
-    AreaStatus, AssessmentArea, AssessmentSection, Goal, GoalStatus, LifeArea, Plan, Referral,
-    Review,
+    AreaStatus, Areas, Assessment, AssessmentArea, AssessmentSection, Crisis, Ending, Goal,
+    GoalStatus, LifeArea, PastReview, Plan, Referral, Review, Supports,
 };
 pub use questions::{Question, QuestionStatus, Questions};
 pub use team::{Organisation, Team, TeamMember};

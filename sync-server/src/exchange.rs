@@ -1,0 +1,160 @@
+//! One document's step of a sync exchange: receive into a fork, check, merge, and answer.
+//!
+//! Pure over loaded data (no storage), so every store implementation runs the same checks: the
+//! member's write access, every new change's actor belongs to the uploading device and names the
+//! uploading member, the size limit, the schema, and the item rules of notes and questions.
+
+use std::collections::HashSet;
+
+use carecircle_shared::authorship::{ItemRuleError, check_item_rules};
+use carecircle_shared::automerge::sync::{self, SyncDoc};
+use carecircle_shared::automerge::{Automerge, ChangeHash};
+use carecircle_shared::document::CommitMessage;
+use carecircle_shared::wire::{ErrorCode, Refusal};
+use carecircle_shared::{Access, DocKind, Document, Links, MemberId, Role};
+
+/// Who is syncing one document, and what they may do.
+#[derive(Debug, Clone, Copy)]
+pub struct Uploader<'a> {
+    /// The member.
+    pub member: MemberId,
+    /// Their role in the document's circle.
+    pub role: Role,
+    /// Their access to this document (at least read: others never reach an exchange).
+    pub access: Access,
+    /// The uploading device's registered actors (hex).
+    pub actors: &'a HashSet<String>,
+}
+
+/// What one step produced; the caller persists it in one transaction.
+#[derive(Debug, Default)]
+pub struct Step {
+    /// The changes merged into the document, as an incremental chunk to append.
+    pub merged_chunk: Option<Vec<u8>>,
+    /// The sync state to store for (device, document).
+    pub state: Vec<u8>,
+    /// The server's next message.
+    pub reply: Option<Vec<u8>>,
+    /// True when the reply carries changes (the member received document content).
+    pub sent_changes: bool,
+    /// Set when the upload was refused; nothing was merged.
+    pub refused: Option<Refusal>,
+}
+
+fn refusal(code: ErrorCode, message: &str) -> Refusal {
+    Refusal {
+        code,
+        message: message.to_string(),
+    }
+}
+
+/// Runs one step for `doc` (mutated only when the upload is accepted).
+pub fn step(
+    kind: DocKind,
+    doc: &mut Automerge,
+    stored_state: Option<&[u8]>,
+    incoming: Option<&[u8]>,
+    uploader: Uploader<'_>,
+    stored_bytes: usize,
+    max_document_bytes: usize,
+) -> Step {
+    let mut state = stored_state
+        .and_then(|b| sync::State::decode(b).ok())
+        .unwrap_or_default();
+    let mut refused = None;
+    let mut merged_chunk = None;
+    if let Some(bytes) = incoming {
+        match receive(kind, doc, &mut state, bytes, uploader, stored_bytes, max_document_bytes) {
+            Ok(chunk) => merged_chunk = chunk,
+            Err(r) => {
+                // Forget what the refused message told us, so the next exchange starts clean.
+                state = sync::State::new();
+                refused = Some(r);
+            }
+        }
+    }
+    let message = doc.generate_sync_message(&mut state);
+    let sent_changes = message.as_ref().is_some_and(|m| !m.changes.is_empty());
+    Step {
+        merged_chunk,
+        state: state.encode(),
+        reply: message.map(sync::Message::encode),
+        sent_changes,
+        refused,
+    }
+}
+
+fn receive(
+    kind: DocKind,
+    doc: &mut Automerge,
+    state: &mut sync::State,
+    bytes: &[u8],
+    uploader: Uploader<'_>,
+    stored_bytes: usize,
+    max_document_bytes: usize,
+) -> Result<Option<Vec<u8>>, Refusal> {
+    let malformed = || refusal(ErrorCode::Malformed, "the sync message could not be read");
+    let message = sync::Message::decode(bytes).map_err(|_| malformed())?;
+    let before_heads: Vec<ChangeHash> = doc.get_heads();
+    let mut fork = doc.fork();
+    fork.receive_sync_message(state, message)
+        .map_err(|_| malformed())?;
+    let new_changes = fork.get_changes(&before_heads);
+    if new_changes.is_empty() {
+        // Nothing new: keep the state the message produced (heads, needs).
+        return Ok(None);
+    }
+    if !uploader.access.can_write() {
+        return Err(refusal(
+            ErrorCode::Forbidden,
+            "you may read this document but not change it",
+        ));
+    }
+    for change in &new_changes {
+        if !uploader.actors.contains(&change.actor_id().to_hex_string()) {
+            return Err(refusal(
+                ErrorCode::UnknownActor,
+                "a change was made with an actor id that is not this device's",
+            ));
+        }
+        let named = change.message().and_then(CommitMessage::decode);
+        if named.map(|m| m.by) != Some(uploader.member) {
+            return Err(refusal(
+                ErrorCode::UnknownActor,
+                "a change does not name the signed-in member as its author",
+            ));
+        }
+    }
+    let chunk = fork.save_after(&before_heads);
+    if stored_bytes.saturating_add(chunk.len()) > max_document_bytes {
+        return Err(refusal(
+            ErrorCode::TooLarge,
+            "the document would exceed its size limit",
+        ));
+    }
+    let before = Document::from_automerge(kind, std::mem::take(doc));
+    let after = Document::from_automerge(kind, fork);
+    let verdict = check_content(kind, uploader, &before, &after);
+    *doc = if verdict.is_ok() { after } else { before }.into_automerge();
+    verdict.map(|()| Some(chunk))
+}
+
+/// Schema and item-rule checks of an upload, comparing the document before and after it.
+fn check_content(
+    kind: DocKind,
+    uploader: Uploader<'_>,
+    before: &Document,
+    after: &Document,
+) -> Result<(), Refusal> {
+    let invalid = || refusal(ErrorCode::Invalid, "the change does not fit the document's schema");
+    after.validate().map_err(|_| invalid())?;
+    after
+        .validate_change_from(before, &Links::unknown())
+        .map_err(|_| invalid())?;
+    check_item_rules(kind, uploader.role, uploader.member, before, after).map_err(|e| match e {
+        ItemRuleError::NotAuthor { .. } => {
+            refusal(ErrorCode::NotAuthor, "only an item's author may change it")
+        }
+        ItemRuleError::Document(_) => invalid(),
+    })
+}

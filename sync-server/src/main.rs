@@ -1,0 +1,44 @@
+//! `carecircle-server`: parses flags, opens the embedded SQLite store, optionally seeds demo data, serves.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use carecircle_server::{Cli, SqliteStore, demo, router, serve};
+use clap::Parser;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "carecircle_server=info,tower_http=warn".into()),
+        )
+        .init();
+    std::fs::create_dir_all(&cli.data_dir)
+        .with_context(|| format!("creating data directory {}", cli.data_dir.display()))?;
+    let db_path = cli.data_dir.join("carecircle.sqlite3");
+    let store = SqliteStore::open(&db_path)
+        .with_context(|| format!("opening database {}", db_path.display()))?;
+    let store: Arc<dyn carecircle_server::Store> = Arc::new(store);
+    if cli.demo {
+        let sign_ins = demo::seed(store.as_ref()).await.context("seeding demo data")?;
+        println!("{sign_ins}");
+    }
+    let config = cli.server_config();
+    let listener = tokio::net::TcpListener::bind(cli.listen)
+        .await
+        .with_context(|| format!("listening on {}", cli.listen))?;
+    let addr = listener.local_addr()?;
+    println!("carecircle-server listening on http://{addr}");
+    if let Some(dir) = &config.web_dir {
+        println!("serving the web app from {}", dir.display());
+    }
+    use std::io::Write;
+    std::io::stdout().flush()?;
+    serve(listener, router(store, config), async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .context("serving")
+}

@@ -1,0 +1,115 @@
+//! The SQLite schema, as ordered migrations. Never edit a released migration: add the next one.
+
+/// Migrations in order; `PRAGMA user_version` records how many have run.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: accounts, devices, circles, memberships, documents, sync state, invites, access log.
+    r#"
+    CREATE TABLE server_meta (
+        key   TEXT PRIMARY KEY,
+        value BLOB NOT NULL
+    ) STRICT;
+
+    CREATE TABLE accounts (
+        id            TEXT PRIMARY KEY,
+        username      TEXT NOT NULL UNIQUE,
+        display_name  TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        created_at    INTEGER NOT NULL
+    ) STRICT;
+
+    CREATE TABLE devices (
+        id           TEXT PRIMARY KEY,
+        account_id   TEXT NOT NULL REFERENCES accounts(id),
+        name         TEXT NOT NULL,
+        token_hash   TEXT NOT NULL UNIQUE,
+        created_at   INTEGER NOT NULL,
+        last_seen_at INTEGER NOT NULL,
+        revoked_at   INTEGER
+    ) STRICT;
+    CREATE INDEX devices_by_account ON devices(account_id);
+
+    CREATE TABLE device_actors (
+        actor      TEXT PRIMARY KEY,
+        device_id  TEXT NOT NULL REFERENCES devices(id),
+        created_at INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX actors_by_device ON device_actors(device_id);
+
+    CREATE TABLE circles (
+        id         TEXT PRIMARY KEY,
+        name       TEXT NOT NULL,
+        created_by TEXT NOT NULL REFERENCES accounts(id),
+        created_at INTEGER NOT NULL
+    ) STRICT;
+
+    CREATE TABLE memberships (
+        circle_id    TEXT NOT NULL REFERENCES circles(id),
+        account_id   TEXT NOT NULL REFERENCES accounts(id),
+        role         TEXT NOT NULL,
+        relationship TEXT,
+        joined_at    INTEGER NOT NULL,
+        revoked_at   INTEGER,
+        PRIMARY KEY (circle_id, account_id)
+    ) STRICT;
+    CREATE INDEX memberships_by_account ON memberships(account_id);
+    CREATE UNIQUE INDEX one_consumer_per_circle ON memberships(circle_id)
+        WHERE role = 'consumer' AND revoked_at IS NULL;
+
+    CREATE TABLE member_access (
+        circle_id  TEXT NOT NULL,
+        account_id TEXT NOT NULL,
+        kind       TEXT NOT NULL,
+        access     TEXT NOT NULL,
+        PRIMARY KEY (circle_id, account_id, kind),
+        FOREIGN KEY (circle_id, account_id) REFERENCES memberships(circle_id, account_id)
+    ) STRICT;
+
+    CREATE TABLE documents (
+        id         TEXT PRIMARY KEY,
+        circle_id  TEXT NOT NULL REFERENCES circles(id),
+        kind       TEXT NOT NULL,
+        snapshot   BLOB NOT NULL,
+        updated_at INTEGER NOT NULL,
+        UNIQUE (circle_id, kind)
+    ) STRICT;
+
+    CREATE TABLE document_chunks (
+        document_id TEXT NOT NULL REFERENCES documents(id),
+        seq         INTEGER NOT NULL,
+        data        BLOB NOT NULL,
+        PRIMARY KEY (document_id, seq)
+    ) STRICT;
+
+    CREATE TABLE sync_states (
+        device_id   TEXT NOT NULL REFERENCES devices(id),
+        document_id TEXT NOT NULL REFERENCES documents(id),
+        state       BLOB NOT NULL,
+        PRIMARY KEY (device_id, document_id)
+    ) STRICT;
+
+    CREATE TABLE invites (
+        id         TEXT PRIMARY KEY,
+        circle_id  TEXT NOT NULL REFERENCES circles(id),
+        code_hash  TEXT NOT NULL UNIQUE,
+        role       TEXT NOT NULL,
+        created_by TEXT NOT NULL REFERENCES accounts(id),
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        used_at    INTEGER,
+        used_by    TEXT REFERENCES accounts(id)
+    ) STRICT;
+
+    CREATE TABLE access_log (
+        seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+        circle_id  TEXT NOT NULL REFERENCES circles(id),
+        at         INTEGER NOT NULL,
+        account_id TEXT NOT NULL,
+        device_id  TEXT,
+        action     TEXT NOT NULL,
+        kind       TEXT,
+        subject    TEXT,
+        detail     TEXT NOT NULL DEFAULT ''
+    ) STRICT;
+    CREATE INDEX access_log_by_circle ON access_log(circle_id, seq);
+    "#,
+];

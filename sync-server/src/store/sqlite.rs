@@ -1,0 +1,899 @@
+//! The embedded default store: one SQLite file (WAL, `synchronous=FULL`, foreign keys on), one
+//! writer connection, every method one `BEGIN IMMEDIATE` transaction run off the async threads.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use carecircle_shared::automerge::{ActorId, Automerge};
+use carecircle_shared::limits::Limits;
+use carecircle_shared::policy::{self, CircleAction};
+use carecircle_shared::wire::{
+    AccessLogEntry, CircleDetail, CircleSummary, DeviceInfo, DocRef, ErrorCode, LogAction,
+    MemberInfo, Refusal, SyncDocReply, SyncRequest, SyncResponse, Bytes,
+};
+use carecircle_shared::{
+    Access, CircleId, DeviceId, DocKind, Document, DocumentId, InviteId, MemberId, Relationship,
+    Role, Timestamp,
+};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+
+use super::migrations::MIGRATIONS;
+use super::{Caller, Credentials, NewDevice, ServerEdit, Store};
+use crate::clock::now;
+use crate::error::{ApiError, ApiResult};
+use crate::exchange::{self, Uploader};
+
+/// Appended change chunks per document before they are folded into a new snapshot.
+const CHUNKS_BEFORE_COMPACTION: i64 = 64;
+/// Skip the `last_seen_at` write when the previous one is this recent.
+const LAST_SEEN_RESOLUTION_MS: i64 = 60_000;
+
+/// Why the store could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// SQLite failed.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// A durability setting did not take effect.
+    #[error("database setting {0} did not take effect")]
+    Pragma(&'static str),
+    /// The file was written by a newer server.
+    #[error("the database schema (version {0}) is newer than this server understands")]
+    TooNew(i64),
+}
+
+/// The SQLite store.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    conn: Arc<Mutex<Connection>>,
+    server_actor: ActorId,
+}
+
+fn db(e: rusqlite::Error) -> ApiError {
+    ApiError::internal(e)
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path`, applies pragmas and migrations.
+    pub fn open(path: &Path) -> Result<Self, OpenError> {
+        let mut conn = Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(OpenError::Pragma("journal_mode=WAL"));
+        }
+        conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")?;
+        let sync: i64 = conn.query_row("PRAGMA synchronous", [], |r| r.get(0))?;
+        if sync != 2 {
+            return Err(OpenError::Pragma("synchronous=FULL"));
+        }
+        let fk: i64 = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?;
+        if fk != 1 {
+            return Err(OpenError::Pragma("foreign_keys=ON"));
+        }
+        migrate(&mut conn)?;
+        let server_actor = server_actor(&conn)?;
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+            server_actor,
+        })
+    }
+
+    /// Runs `f` in one `BEGIN IMMEDIATE` transaction on a blocking thread; commits on `Ok`.
+    async fn tx<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> ApiResult<T> + Send + 'static,
+    {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = conn
+                .lock()
+                .map_err(|_| ApiError::internal("store lock poisoned"))?;
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(db)?;
+            let out = f(&tx)?;
+            tx.commit().map_err(db)?;
+            Ok(out)
+        })
+        .await
+        .map_err(ApiError::internal)?
+    }
+}
+
+fn migrate(conn: &mut Connection) -> Result<(), OpenError> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let known = MIGRATIONS.len() as i64;
+    if version > known {
+        return Err(OpenError::TooNew(version));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i as i64 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+fn server_actor(conn: &Connection) -> Result<ActorId, OpenError> {
+    let existing: Option<Vec<u8>> = conn
+        .query_row(
+            "SELECT value FROM server_meta WHERE key = 'actor'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(bytes) = existing {
+        return Ok(ActorId::from(bytes));
+    }
+    let actor = ActorId::random();
+    conn.execute(
+        "INSERT INTO server_meta (key, value) VALUES ('actor', ?1)",
+        params![actor.to_bytes()],
+    )?;
+    Ok(actor)
+}
+
+/// A member's standing in one circle.
+#[derive(Debug, Clone)]
+struct Membership {
+    role: Role,
+    revoked: bool,
+}
+
+fn parse<T: std::str::FromStr>(s: &str) -> ApiResult<T> {
+    s.parse()
+        .map_err(|_| ApiError::internal("unreadable value in the database"))
+}
+
+fn membership(tx: &Transaction<'_>, circle: CircleId, member: MemberId) -> ApiResult<Option<Membership>> {
+    tx.query_row(
+        "SELECT role, revoked_at IS NOT NULL FROM memberships WHERE circle_id = ?1 AND account_id = ?2",
+        params![circle.to_string(), member.to_string()],
+        |r| Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?)),
+    )
+    .optional()
+    .map_err(db)?
+    .map(|(role, revoked)| Ok(Membership { role: parse(&role)?, revoked }))
+    .transpose()
+}
+
+fn circle_exists(tx: &Transaction<'_>, circle: CircleId) -> ApiResult<bool> {
+    tx.query_row(
+        "SELECT 1 FROM circles WHERE id = ?1",
+        params![circle.to_string()],
+        |_| Ok(()),
+    )
+    .optional()
+    .map(|o| o.is_some())
+    .map_err(db)
+}
+
+/// The caller's active membership, or the error a non-member gets.
+fn require_member(tx: &Transaction<'_>, caller: &Caller, circle: CircleId) -> ApiResult<Membership> {
+    match membership(tx, circle, caller.member)? {
+        Some(m) if !m.revoked => Ok(m),
+        Some(_) => Err(ApiError::new(
+            ErrorCode::Revoked,
+            "your membership of this circle was revoked",
+        )),
+        None if circle_exists(tx, circle)? => {
+            Err(ApiError::forbidden("you are not a member of this circle"))
+        }
+        None => Err(ApiError::not_found("circle")),
+    }
+}
+
+fn require_action(m: &Membership, action: CircleAction) -> ApiResult<()> {
+    if policy::may(m.role, action) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(format!(
+            "a {} may not {}",
+            m.role.label().to_lowercase(),
+            action.as_str().replace('_', " ")
+        )))
+    }
+}
+
+fn access_map(tx: &Transaction<'_>, circle: CircleId, member: MemberId) -> ApiResult<BTreeMap<DocKind, Access>> {
+    let mut stmt = tx
+        .prepare_cached("SELECT kind, access FROM member_access WHERE circle_id = ?1 AND account_id = ?2")
+        .map_err(db)?;
+    let rows = stmt
+        .query_map(params![circle.to_string(), member.to_string()], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })
+        .map_err(db)?;
+    let mut out: BTreeMap<DocKind, Access> = DocKind::ALL.iter().map(|k| (*k, Access::None)).collect();
+    for row in rows {
+        let (kind, access) = row.map_err(db)?;
+        out.insert(parse(&kind)?, parse(&access)?);
+    }
+    Ok(out)
+}
+
+fn set_default_access(tx: &Transaction<'_>, circle: CircleId, member: MemberId, role: Role) -> ApiResult<()> {
+    for kind in DocKind::ALL {
+        tx.execute(
+            "INSERT INTO member_access (circle_id, account_id, kind, access) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (circle_id, account_id, kind) DO UPDATE SET access = excluded.access",
+            params![
+                circle.to_string(),
+                member.to_string(),
+                kind.as_str(),
+                policy::default_access(role, *kind).as_str()
+            ],
+        )
+        .map_err(db)?;
+    }
+    Ok(())
+}
+
+fn summary(tx: &Transaction<'_>, circle: CircleId, member: MemberId, role: Role) -> ApiResult<CircleSummary> {
+    let name: String = tx
+        .query_row("SELECT name FROM circles WHERE id = ?1", params![circle.to_string()], |r| r.get(0))
+        .map_err(db)?;
+    let access = access_map(tx, circle, member)?;
+    let mut stmt = tx
+        .prepare_cached("SELECT id, kind FROM documents WHERE circle_id = ?1")
+        .map_err(db)?;
+    let rows = stmt
+        .query_map(params![circle.to_string()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+        .map_err(db)?;
+    let mut documents = Vec::new();
+    for row in rows {
+        let (id, kind) = row.map_err(db)?;
+        let kind: DocKind = parse(&kind)?;
+        let a = access.get(&kind).copied().unwrap_or(Access::None);
+        if a.can_read() {
+            documents.push(DocRef { id: parse(&id)?, kind, access: a });
+        }
+    }
+    documents.sort_by_key(|d| DocKind::ALL.iter().position(|k| *k == d.kind));
+    Ok(CircleSummary { id: circle, name, role, documents })
+}
+
+struct LogRow<'a> {
+    circle: CircleId,
+    member: MemberId,
+    device: Option<DeviceId>,
+    action: LogAction,
+    kind: Option<DocKind>,
+    subject: Option<MemberId>,
+    detail: &'a str,
+}
+
+fn log(tx: &Transaction<'_>, row: LogRow<'_>) -> ApiResult<()> {
+    tx.prepare_cached(
+        "INSERT INTO access_log (circle_id, at, account_id, device_id, action, kind, subject, detail)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )
+    .map_err(db)?
+    .execute(params![
+        row.circle.to_string(),
+        now().millis(),
+        row.member.to_string(),
+        row.device.map(|d| d.to_string()),
+        row.action.as_str(),
+        row.kind.map(|k| k.as_str()),
+        row.subject.map(|s| s.to_string()),
+        row.detail,
+    ])
+    .map_err(db)?;
+    Ok(())
+}
+
+/// Forgets the sync states of a member's devices for a circle's documents (after their access
+/// was withdrawn), so a later re-grant starts a clean exchange.
+fn forget_sync_states(tx: &Transaction<'_>, circle: CircleId, member: MemberId, kind: Option<DocKind>) -> ApiResult<()> {
+    tx.execute(
+        "DELETE FROM sync_states
+         WHERE device_id IN (SELECT id FROM devices WHERE account_id = ?2)
+           AND document_id IN (SELECT id FROM documents WHERE circle_id = ?1 AND (?3 IS NULL OR kind = ?3))",
+        params![circle.to_string(), member.to_string(), kind.map(|k| k.as_str())],
+    )
+    .map_err(db)?;
+    Ok(())
+}
+
+/// A document as stored: its circle, kind, content and stored size.
+struct StoredDoc {
+    circle: CircleId,
+    kind: DocKind,
+    doc: Automerge,
+    bytes: usize,
+    chunks: i64,
+}
+
+fn load_doc(tx: &Transaction<'_>, id: DocumentId) -> ApiResult<Option<StoredDoc>> {
+    let Some((circle, kind, snapshot)) = tx
+        .prepare_cached("SELECT circle_id, kind, snapshot FROM documents WHERE id = ?1")
+        .map_err(db)?
+        .query_row(params![id.to_string()], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Vec<u8>>(2)?))
+        })
+        .optional()
+        .map_err(db)?
+    else {
+        return Ok(None);
+    };
+    let corrupt = |_| ApiError::internal("a stored document could not be loaded");
+    let mut doc = Automerge::load(&snapshot).map_err(corrupt)?;
+    let mut bytes = snapshot.len();
+    let mut chunks = 0;
+    let mut stmt = tx
+        .prepare_cached("SELECT data FROM document_chunks WHERE document_id = ?1 ORDER BY seq")
+        .map_err(db)?;
+    let rows = stmt
+        .query_map(params![id.to_string()], |r| r.get::<_, Vec<u8>>(0))
+        .map_err(db)?;
+    for row in rows {
+        let chunk = row.map_err(db)?;
+        doc.load_incremental(&chunk).map_err(corrupt)?;
+        bytes += chunk.len();
+        chunks += 1;
+    }
+    Ok(Some(StoredDoc { circle: parse(&circle)?, kind: parse(&kind)?, doc, bytes, chunks }))
+}
+
+/// Appends a change chunk; folds all chunks into a new snapshot once there are enough.
+fn append_chunk(tx: &Transaction<'_>, id: DocumentId, stored: &StoredDoc, chunk: &[u8]) -> ApiResult<()> {
+    let at = now().millis();
+    if stored.chunks + 1 >= CHUNKS_BEFORE_COMPACTION {
+        tx.execute("DELETE FROM document_chunks WHERE document_id = ?1", params![id.to_string()])
+            .map_err(db)?;
+        tx.execute(
+            "UPDATE documents SET snapshot = ?2, updated_at = ?3 WHERE id = ?1",
+            params![id.to_string(), stored.doc.save(), at],
+        )
+        .map_err(db)?;
+    } else {
+        tx.execute(
+            "INSERT INTO document_chunks (document_id, seq, data)
+             VALUES (?1, COALESCE((SELECT MAX(seq) FROM document_chunks WHERE document_id = ?1), 0) + 1, ?2)",
+            params![id.to_string(), chunk],
+        )
+        .map_err(db)?;
+        tx.execute("UPDATE documents SET updated_at = ?2 WHERE id = ?1", params![id.to_string(), at])
+            .map_err(db)?;
+    }
+    Ok(())
+}
+
+fn device_actors(tx: &Transaction<'_>, device: DeviceId) -> ApiResult<HashSet<String>> {
+    let mut stmt = tx
+        .prepare_cached("SELECT actor FROM device_actors WHERE device_id = ?1")
+        .map_err(db)?;
+    let rows = stmt
+        .query_map(params![device.to_string()], |r| r.get::<_, String>(0))
+        .map_err(db)?;
+    rows.collect::<Result<_, _>>().map_err(db)
+}
+
+fn insert_actor(tx: &Transaction<'_>, device: DeviceId, actor: &ActorId) -> ApiResult<()> {
+    let hex = actor.to_hex_string();
+    let owner: Option<String> = tx
+        .query_row("SELECT device_id FROM device_actors WHERE actor = ?1", params![hex], |r| r.get(0))
+        .optional()
+        .map_err(db)?;
+    match owner {
+        Some(d) if d == device.to_string() => Ok(()),
+        Some(_) => Err(ApiError::bad_request("this actor id is already registered to another device")),
+        None => tx
+            .execute(
+                "INSERT INTO device_actors (actor, device_id, created_at) VALUES (?1, ?2, ?3)",
+                params![hex, device.to_string(), now().millis()],
+            )
+            .map(|_| ())
+            .map_err(db),
+    }
+}
+
+fn refusal(code: ErrorCode, message: &str) -> Option<Refusal> {
+    Some(Refusal { code, message: message.into() })
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn ping(&self) -> ApiResult<()> {
+        self.tx(|tx| tx.query_row("SELECT 1", [], |_| Ok(())).map_err(db)).await
+    }
+
+    async fn create_account(&self, username: &str, display_name: &str, password_hash: &str) -> ApiResult<MemberId> {
+        let (username, display_name, hash) = (username.to_lowercase(), display_name.to_string(), password_hash.to_string());
+        self.tx(move |tx| {
+            let taken = tx
+                .query_row("SELECT 1 FROM accounts WHERE username = ?1", params![username], |_| Ok(()))
+                .optional()
+                .map_err(db)?
+                .is_some();
+            if taken {
+                return Err(ApiError::new(ErrorCode::UsernameTaken, "that username is taken"));
+            }
+            let id = MemberId::random();
+            tx.execute(
+                "INSERT INTO accounts (id, username, display_name, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![id.to_string(), username, display_name, hash, now().millis()],
+            )
+            .map_err(db)?;
+            Ok(id)
+        })
+        .await
+    }
+
+    async fn credentials(&self, username: &str) -> ApiResult<Option<Credentials>> {
+        let username = username.to_lowercase();
+        self.tx(move |tx| {
+            tx.query_row(
+                "SELECT id, display_name, password_hash FROM accounts WHERE username = ?1",
+                params![username],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)),
+            )
+            .optional()
+            .map_err(db)?
+            .map(|(id, display_name, password_hash)| {
+                Ok(Credentials { member: parse(&id)?, display_name, password_hash })
+            })
+            .transpose()
+        })
+        .await
+    }
+
+    async fn create_device(&self, device: NewDevice) -> ApiResult<DeviceId> {
+        self.tx(move |tx| {
+            let id = DeviceId::random();
+            let at = now().millis();
+            tx.execute(
+                "INSERT INTO devices (id, account_id, name, token_hash, created_at, last_seen_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+                params![id.to_string(), device.member.to_string(), device.name, device.token_hash, at],
+            )
+            .map_err(db)?;
+            insert_actor(tx, id, &device.actor)?;
+            Ok(id)
+        })
+        .await
+    }
+
+    async fn authenticate(&self, token_hash: &str) -> ApiResult<Caller> {
+        let token_hash = token_hash.to_string();
+        self.tx(move |tx| {
+            let row = tx
+                .prepare_cached(
+                    "SELECT d.id, d.account_id, a.display_name, d.last_seen_at FROM devices d
+                     JOIN accounts a ON a.id = d.account_id
+                     WHERE d.token_hash = ?1 AND d.revoked_at IS NULL",
+                )
+                .map_err(db)?
+                .query_row(params![token_hash], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?))
+                })
+                .optional()
+                .map_err(db)?;
+            let Some((device, member, display_name, last_seen)) = row else {
+                return Err(ApiError::unauthorized());
+            };
+            let at = now().millis();
+            if at - last_seen > LAST_SEEN_RESOLUTION_MS {
+                tx.execute("UPDATE devices SET last_seen_at = ?2 WHERE id = ?1", params![device, at])
+                    .map_err(db)?;
+            }
+            Ok(Caller { member: parse(&member)?, device: parse(&device)?, display_name })
+        })
+        .await
+    }
+
+    async fn sign_out(&self, caller: &Caller) -> ApiResult<()> {
+        let device = caller.device;
+        self.tx(move |tx| {
+            tx.execute("UPDATE devices SET revoked_at = ?2 WHERE id = ?1", params![device.to_string(), now().millis()])
+                .map(|_| ())
+                .map_err(db)
+        })
+        .await
+    }
+
+    async fn list_devices(&self, caller: &Caller) -> ApiResult<Vec<DeviceInfo>> {
+        let caller = caller.clone();
+        self.tx(move |tx| {
+            let mut stmt = tx
+                .prepare("SELECT id, name, created_at, last_seen_at FROM devices WHERE account_id = ?1 AND revoked_at IS NULL ORDER BY created_at")
+                .map_err(db)?;
+            let rows = stmt
+                .query_map(params![caller.member.to_string()], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, i64>(3)?))
+                })
+                .map_err(db)?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (id, name, created, seen) = row.map_err(db)?;
+                let id: DeviceId = parse(&id)?;
+                out.push(DeviceInfo { id, name, created_at: Timestamp(created), last_seen_at: Timestamp(seen), current: id == caller.device });
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn revoke_device(&self, caller: &Caller, device: DeviceId) -> ApiResult<()> {
+        let member = caller.member;
+        self.tx(move |tx| {
+            let n = tx
+                .execute(
+                    "UPDATE devices SET revoked_at = ?3 WHERE id = ?1 AND account_id = ?2 AND revoked_at IS NULL",
+                    params![device.to_string(), member.to_string(), now().millis()],
+                )
+                .map_err(db)?;
+            if n == 0 {
+                return Err(ApiError::not_found("device"));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn register_actor(&self, caller: &Caller, actor: ActorId) -> ApiResult<()> {
+        let device = caller.device;
+        self.tx(move |tx| insert_actor(tx, device, &actor)).await
+    }
+
+    async fn create_circle(&self, caller: &Caller, name: &str, role: Role) -> ApiResult<CircleSummary> {
+        let (caller, name, actor) = (caller.clone(), name.to_string(), self.server_actor.clone());
+        self.tx(move |tx| {
+            if !policy::CIRCLE_CREATORS.contains(&role) {
+                return Err(ApiError::forbidden("a circle is created by its consumer or a case manager"));
+            }
+            let circle = CircleId::random();
+            let at = now();
+            tx.execute(
+                "INSERT INTO circles (id, name, created_by, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![circle.to_string(), name, caller.member.to_string(), at.millis()],
+            )
+            .map_err(db)?;
+            tx.execute(
+                "INSERT INTO memberships (circle_id, account_id, role, joined_at) VALUES (?1, ?2, ?3, ?4)",
+                params![circle.to_string(), caller.member.to_string(), role.as_str(), at.millis()],
+            )
+            .map_err(db)?;
+            set_default_access(tx, circle, caller.member, role)?;
+            for kind in DocKind::ALL {
+                let doc = Document::create(*kind, actor.clone(), caller.member, at);
+                tx.execute(
+                    "INSERT INTO documents (id, circle_id, kind, snapshot, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![DocumentId::random().to_string(), circle.to_string(), kind.as_str(), doc.save(), at.millis()],
+                )
+                .map_err(db)?;
+            }
+            log(tx, LogRow { circle, member: caller.member, device: Some(caller.device), action: LogAction::CreateCircle, kind: None, subject: None, detail: role.as_str() })?;
+            summary(tx, circle, caller.member, role)
+        })
+        .await
+    }
+
+    async fn list_circles(&self, caller: &Caller) -> ApiResult<Vec<CircleSummary>> {
+        let member = caller.member;
+        self.tx(move |tx| {
+            let mut stmt = tx
+                .prepare("SELECT circle_id, role FROM memberships WHERE account_id = ?1 AND revoked_at IS NULL ORDER BY joined_at")
+                .map_err(db)?;
+            let rows: Vec<(String, String)> = stmt
+                .query_map(params![member.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(db)?
+                .collect::<Result<_, _>>()
+                .map_err(db)?;
+            rows.into_iter()
+                .map(|(c, r)| summary(tx, parse(&c)?, member, parse(&r)?))
+                .collect()
+        })
+        .await
+    }
+
+    async fn circle_detail(&self, caller: &Caller, circle: CircleId) -> ApiResult<CircleDetail> {
+        let caller = caller.clone();
+        self.tx(move |tx| {
+            let me = require_member(tx, &caller, circle)?;
+            require_action(&me, CircleAction::ListMembers)?;
+            let circle_summary = summary(tx, circle, caller.member, me.role)?;
+            let mut stmt = tx
+                .prepare(
+                    "SELECT m.account_id, a.display_name, m.role, m.relationship, m.joined_at FROM memberships m
+                     JOIN accounts a ON a.id = m.account_id
+                     WHERE m.circle_id = ?1 AND m.revoked_at IS NULL ORDER BY m.joined_at",
+                )
+                .map_err(db)?;
+            let rows: Vec<(String, String, String, Option<String>, i64)> = stmt
+                .query_map(params![circle.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+                .map_err(db)?
+                .collect::<Result<_, _>>()
+                .map_err(db)?;
+            let members = rows
+                .into_iter()
+                .map(|(id, display_name, role, relationship, joined)| {
+                    let member: MemberId = parse(&id)?;
+                    Ok(MemberInfo {
+                        member,
+                        display_name,
+                        role: parse(&role)?,
+                        relationship: relationship.map(|r| parse(&r)).transpose()?,
+                        access: access_map(tx, circle, member)?,
+                        joined_at: Timestamp(joined),
+                    })
+                })
+                .collect::<ApiResult<_>>()?;
+            Ok(CircleDetail { circle: circle_summary, members })
+        })
+        .await
+    }
+
+    async fn create_invite(&self, caller: &Caller, circle: CircleId, role: Role, code_hash: &str, expires_at: Timestamp) -> ApiResult<InviteId> {
+        let (caller, code_hash) = (caller.clone(), code_hash.to_string());
+        self.tx(move |tx| {
+            let me = require_member(tx, &caller, circle)?;
+            require_action(&me, policy::invite_action(role))?;
+            if role == Role::Consumer && has_consumer(tx, circle)? {
+                return Err(ApiError::new(ErrorCode::CircleHasConsumer, "this circle already has its consumer"));
+            }
+            let id = InviteId::random();
+            tx.execute(
+                "INSERT INTO invites (id, circle_id, code_hash, role, created_by, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![id.to_string(), circle.to_string(), code_hash, role.as_str(), caller.member.to_string(), now().millis(), expires_at.millis()],
+            )
+            .map_err(db)?;
+            log(tx, LogRow { circle, member: caller.member, device: Some(caller.device), action: LogAction::CreateInvite, kind: None, subject: None, detail: role.as_str() })?;
+            Ok(id)
+        })
+        .await
+    }
+
+    async fn accept_invite(&self, caller: &Caller, code_hash: &str, relationship: Option<Relationship>) -> ApiResult<CircleSummary> {
+        let (caller, code_hash) = (caller.clone(), code_hash.to_string());
+        self.tx(move |tx| {
+            let invite = tx
+                .query_row(
+                    "SELECT id, circle_id, role, expires_at, used_at IS NOT NULL FROM invites WHERE code_hash = ?1",
+                    params![code_hash],
+                    |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?, r.get::<_, bool>(4)?)),
+                )
+                .optional()
+                .map_err(db)?;
+            let Some((invite, circle, role, expires_at, used)) = invite else {
+                return Err(ApiError::new(ErrorCode::InviteInvalid, "that invite code is not known; check it and try again"));
+            };
+            if used {
+                return Err(ApiError::new(ErrorCode::InviteUsed, "that invite has already been used"));
+            }
+            let at = now();
+            if at.millis() >= expires_at {
+                return Err(ApiError::new(ErrorCode::InviteExpired, "that invite has expired; ask for a new one"));
+            }
+            let (circle, role): (CircleId, Role) = (parse(&circle)?, parse(&role)?);
+            let existing = membership(tx, circle, caller.member)?;
+            if existing.as_ref().is_some_and(|m| !m.revoked) {
+                return Err(ApiError::new(ErrorCode::AlreadyMember, "you already belong to this circle"));
+            }
+            if role == Role::Consumer && has_consumer(tx, circle)? {
+                return Err(ApiError::new(ErrorCode::CircleHasConsumer, "this circle already has its consumer"));
+            }
+            let relationship = if role == Role::Carer { relationship.map(|r| r.as_str()) } else { None };
+            tx.execute(
+                "INSERT INTO memberships (circle_id, account_id, role, relationship, joined_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (circle_id, account_id) DO UPDATE SET role = excluded.role, relationship = excluded.relationship,
+                     joined_at = excluded.joined_at, revoked_at = NULL",
+                params![circle.to_string(), caller.member.to_string(), role.as_str(), relationship, at.millis()],
+            )
+            .map_err(db)?;
+            set_default_access(tx, circle, caller.member, role)?;
+            tx.execute(
+                "UPDATE invites SET used_at = ?2, used_by = ?3 WHERE id = ?1",
+                params![invite, at.millis(), caller.member.to_string()],
+            )
+            .map_err(db)?;
+            log(tx, LogRow { circle, member: caller.member, device: Some(caller.device), action: LogAction::Join, kind: None, subject: None, detail: role.as_str() })?;
+            summary(tx, circle, caller.member, role)
+        })
+        .await
+    }
+
+    async fn set_access(&self, caller: &Caller, circle: CircleId, member: MemberId, kind: DocKind, access: Access) -> ApiResult<()> {
+        let caller = caller.clone();
+        self.tx(move |tx| {
+            let me = require_member(tx, &caller, circle)?;
+            require_action(&me, CircleAction::ChangeAccess)?;
+            let target = match membership(tx, circle, member)? {
+                Some(m) if !m.revoked => m,
+                _ => return Err(ApiError::not_found("member")),
+            };
+            if target.role == Role::Consumer {
+                return Err(ApiError::forbidden("the consumer's own access cannot be changed"));
+            }
+            tx.execute(
+                "UPDATE member_access SET access = ?4 WHERE circle_id = ?1 AND account_id = ?2 AND kind = ?3",
+                params![circle.to_string(), member.to_string(), kind.as_str(), access.as_str()],
+            )
+            .map_err(db)?;
+            if access == Access::None {
+                forget_sync_states(tx, circle, member, Some(kind))?;
+            }
+            let detail = format!("{kind}: {access}");
+            log(tx, LogRow { circle, member: caller.member, device: Some(caller.device), action: LogAction::ChangeAccess, kind: Some(kind), subject: Some(member), detail: &detail })
+        })
+        .await
+    }
+
+    async fn remove_member(&self, caller: &Caller, circle: CircleId, member: MemberId) -> ApiResult<()> {
+        let caller = caller.clone();
+        self.tx(move |tx| {
+            let me = require_member(tx, &caller, circle)?;
+            let leaving = member == caller.member;
+            require_action(&me, if leaving { CircleAction::Leave } else { CircleAction::RevokeMember })?;
+            if !leaving && !membership(tx, circle, member)?.is_some_and(|m| !m.revoked) {
+                return Err(ApiError::not_found("member"));
+            }
+            tx.execute(
+                "UPDATE memberships SET revoked_at = ?3 WHERE circle_id = ?1 AND account_id = ?2",
+                params![circle.to_string(), member.to_string(), now().millis()],
+            )
+            .map_err(db)?;
+            forget_sync_states(tx, circle, member, None)?;
+            let action = if leaving { LogAction::Leave } else { LogAction::Revoke };
+            log(tx, LogRow { circle, member: caller.member, device: Some(caller.device), action, kind: None, subject: Some(member), detail: "" })
+        })
+        .await
+    }
+
+    async fn access_log(&self, caller: &Caller, circle: CircleId, before: Option<i64>, limit: usize) -> ApiResult<Vec<AccessLogEntry>> {
+        let caller = caller.clone();
+        self.tx(move |tx| {
+            let me = require_member(tx, &caller, circle)?;
+            require_action(&me, CircleAction::ReadAccessLog)?;
+            let mut stmt = tx
+                .prepare(
+                    "SELECT seq, at, account_id, device_id, action, kind, subject, detail FROM access_log
+                     WHERE circle_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3",
+                )
+                .map_err(db)?;
+            type Row = (i64, i64, String, Option<String>, String, Option<String>, Option<String>, String);
+            let rows: Vec<Row> = stmt
+                .query_map(params![circle.to_string(), before.unwrap_or(i64::MAX), limit as i64], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
+                })
+                .map_err(db)?
+                .collect::<Result<_, _>>()
+                .map_err(db)?;
+            rows.into_iter()
+                .map(|(seq, at, member, device, action, kind, subject, detail)| {
+                    Ok(AccessLogEntry {
+                        seq,
+                        at: Timestamp(at),
+                        member: parse(&member)?,
+                        device: device.map(|d| parse(&d)).transpose()?,
+                        action: parse(&action)?,
+                        kind: kind.map(|k| parse(&k)).transpose()?,
+                        subject: subject.map(|s| parse(&s)).transpose()?,
+                        detail,
+                    })
+                })
+                .collect()
+        })
+        .await
+    }
+
+    async fn sync(&self, caller: &Caller, request: SyncRequest, limits: &Limits) -> ApiResult<SyncResponse> {
+        let (caller, limits) = (caller.clone(), *limits);
+        if request.docs.len() > limits.max_docs_per_sync {
+            return Err(ApiError::new(
+                ErrorCode::TooLarge,
+                format!("at most {} documents per sync request", limits.max_docs_per_sync),
+            ));
+        }
+        self.tx(move |tx| {
+            let actors = device_actors(tx, caller.device)?;
+            let mut standing: HashMap<CircleId, Option<(Membership, BTreeMap<DocKind, Access>)>> = HashMap::new();
+            let mut replies = Vec::with_capacity(request.docs.len());
+            for entry in request.docs {
+                let reply = |message: Option<Vec<u8>>, refused: Option<Refusal>| SyncDocReply {
+                    doc: entry.doc,
+                    message: message.map(Bytes),
+                    refused,
+                };
+                let Some(mut stored) = load_doc(tx, entry.doc)? else {
+                    replies.push(reply(None, refusal(ErrorCode::NotFound, "no such document")));
+                    continue;
+                };
+                let (circle, kind) = (stored.circle, stored.kind);
+                if !standing.contains_key(&circle) {
+                    let m = membership(tx, circle, caller.member)?;
+                    let access = match &m { Some(_) => access_map(tx, circle, caller.member)?, None => BTreeMap::new() };
+                    standing.insert(circle, m.map(|m| (m, access)));
+                }
+                let (role, access) = match standing.get(&circle).and_then(|s| s.as_ref()) {
+                    None => {
+                        replies.push(reply(None, refusal(ErrorCode::Forbidden, "you are not a member of this circle")));
+                        continue;
+                    }
+                    Some((m, _)) if m.revoked => {
+                        replies.push(reply(None, refusal(ErrorCode::Revoked, "your membership of this circle was revoked; delete your copy")));
+                        continue;
+                    }
+                    Some((m, access)) => (m.role, access.get(&kind).copied().unwrap_or(Access::None)),
+                };
+                if !access.can_read() {
+                    replies.push(reply(None, refusal(ErrorCode::Revoked, "your access to this document was withdrawn; delete your copy")));
+                    continue;
+                }
+                let incoming = entry.message.as_ref().map(|b| b.0.as_slice());
+                if incoming.is_some_and(|m| m.len() > limits.max_sync_message_bytes) {
+                    replies.push(reply(None, refusal(ErrorCode::TooLarge, "the sync message is too large")));
+                    continue;
+                }
+                let state: Option<Vec<u8>> = tx
+                    .prepare_cached("SELECT state FROM sync_states WHERE device_id = ?1 AND document_id = ?2")
+                    .map_err(db)?
+                    .query_row(params![caller.device.to_string(), entry.doc.to_string()], |r| r.get(0))
+                    .optional()
+                    .map_err(db)?;
+                let uploader = Uploader { member: caller.member, role, access, actors: &actors };
+                let step = exchange::step(kind, &mut stored.doc, state.as_deref(), incoming, uploader, stored.bytes, limits.max_document_bytes);
+                let log_row = |action, detail| LogRow { circle, member: caller.member, device: Some(caller.device), action, kind: Some(kind), subject: None, detail };
+                if let Some(chunk) = &step.merged_chunk {
+                    append_chunk(tx, entry.doc, &stored, chunk)?;
+                    log(tx, log_row(LogAction::Write, ""))?;
+                }
+                if let Some(r) = &step.refused {
+                    log(tx, log_row(LogAction::Refused, r.code.as_str()))?;
+                }
+                if step.sent_changes {
+                    log(tx, log_row(LogAction::Read, ""))?;
+                }
+                tx.prepare_cached(
+                    "INSERT INTO sync_states (device_id, document_id, state) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (device_id, document_id) DO UPDATE SET state = excluded.state",
+                )
+                .map_err(db)?
+                .execute(params![caller.device.to_string(), entry.doc.to_string(), step.state])
+                .map_err(db)?;
+                replies.push(reply(step.reply, step.refused));
+            }
+            Ok(SyncResponse { docs: replies })
+        })
+        .await
+    }
+
+    async fn server_edit(&self, caller: &Caller, circle: CircleId, kind: DocKind, edit: ServerEdit) -> ApiResult<()> {
+        let (caller, actor) = (caller.clone(), self.server_actor.clone());
+        self.tx(move |tx| {
+            require_member(tx, &caller, circle)?;
+            let id: String = tx
+                .query_row("SELECT id FROM documents WHERE circle_id = ?1 AND kind = ?2", params![circle.to_string(), kind.as_str()], |r| r.get(0))
+                .map_err(db)?;
+            let id: DocumentId = parse(&id)?;
+            let Some(mut stored) = load_doc(tx, id)? else {
+                return Err(ApiError::not_found("document"));
+            };
+            let heads = stored.doc.get_heads();
+            let mut doc = Document::from_automerge(kind, std::mem::take(&mut stored.doc));
+            doc.set_actor(actor);
+            edit(&mut doc).map_err(|_| ApiError::new(ErrorCode::Invalid, "the server edit does not fit the schema"))?;
+            stored.doc = doc.into_automerge();
+            let chunk = stored.doc.save_after(&heads);
+            append_chunk(tx, id, &stored, &chunk)?;
+            log(tx, LogRow { circle, member: caller.member, device: None, action: LogAction::Write, kind: Some(kind), subject: None, detail: "server" })
+        })
+        .await
+    }
+}
+
+fn has_consumer(tx: &Transaction<'_>, circle: CircleId) -> ApiResult<bool> {
+    tx.query_row(
+        "SELECT 1 FROM memberships WHERE circle_id = ?1 AND role = 'consumer' AND revoked_at IS NULL",
+        params![circle.to_string()],
+        |_| Ok(()),
+    )
+    .optional()
+    .map(|o| o.is_some())
+    .map_err(db)
+}
