@@ -43,7 +43,8 @@ pub fn check_item_rules(
                     .into_iter()
                     .flatten()
                     .all(|n| n.author == Some(member));
-                ok.then_some(()).ok_or(ItemRuleError::NotAuthor { item: id.clone() })
+                ok.then_some(())
+                    .ok_or(ItemRuleError::NotAuthor { item: id.clone() })
             })
         }
         ItemRule::AuthorOnlyExceptAnswers => {
@@ -55,7 +56,8 @@ pub fn check_item_rules(
                     .all(|q| q.asked_by == Some(member));
                 let answered = match (old, new) {
                     (Some(old), Some(new)) => {
-                        policy::may_answer_any_question(role) && only_answer_changed(old, new, member)
+                        policy::may_answer_any_question(role)
+                            && only_answer_changed(old, new, member)
                     }
                     _ => false,
                 };
@@ -84,7 +86,10 @@ fn each_changed<T: PartialEq>(
     after: &BTreeMap<ItemId, T>,
     mut check: impl FnMut(&ItemId, Option<&T>, Option<&T>) -> Result<(), ItemRuleError>,
 ) -> Result<(), ItemRuleError> {
-    for id in before.keys().chain(after.keys().filter(|k| !before.contains_key(*k))) {
+    for id in before
+        .keys()
+        .chain(after.keys().filter(|k| !before.contains_key(*k)))
+    {
         let (old, new) = (before.get(id), after.get(id));
         if old != new {
             check(id, old, new)?;

@@ -5,8 +5,8 @@
 
 use std::collections::HashMap;
 
-use automerge::{ObjType, ReadDoc, ScalarValue, Value, transaction::CommitOptions};
 use automerge::transaction::Transactable;
+use automerge::{ObjType, ReadDoc, ScalarValue, Value, transaction::CommitOptions};
 use serde::{Deserialize, Serialize};
 
 use crate::document::{CommitMessage, DocError, Document};
@@ -64,7 +64,11 @@ impl Document {
         .encode();
         self.automerge_mut()
             .transact_with(
-                |_| CommitOptions::default().with_message(message).with_time(at.millis()),
+                |_| {
+                    CommitOptions::default()
+                        .with_message(message)
+                        .with_time(at.millis())
+                },
                 |tx| {
                     let mut obj = automerge::ROOT;
                     for key in parents {

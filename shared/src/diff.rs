@@ -15,10 +15,7 @@ pub(crate) fn write_map<D: Transactable + ReadDoc>(
     obj: &ObjId,
     target: &hydrate::Map,
 ) -> Result<(), AutomergeError> {
-    let gone: Vec<String> = doc
-        .keys(obj)
-        .filter(|k| target.get(k).is_none())
-        .collect();
+    let gone: Vec<String> = doc.keys(obj).filter(|k| target.get(k).is_none()).collect();
     for key in gone {
         doc.delete(obj, key.as_str())?;
     }

@@ -231,7 +231,11 @@ impl Document {
         // ...then written into the real one, touching only what differs.
         self.doc
             .transact_with(
-                |_| CommitOptions::default().with_message(message).with_time(at.millis()),
+                |_| {
+                    CommitOptions::default()
+                        .with_message(message)
+                        .with_time(at.millis())
+                },
                 |tx| crate::diff::write_map(tx, &automerge::ROOT, &target),
             )
             .map(|_| ())
@@ -254,4 +258,3 @@ impl Document {
         })
     }
 }
-

@@ -34,7 +34,7 @@ impl Document {
             .get_changes(heads)
             .into_iter()
             .map(|change| {
-                let message = change.message().and_then(|m| CommitMessage::decode(m));
+                let message = change.message().and_then(CommitMessage::decode);
                 HistoryEntry {
                     hash: change.hash().to_string(),
                     actor: change.actor_id().to_hex_string(),

@@ -187,7 +187,10 @@ mod tests {
             (Role::CaseManager, [Write, Write, Write, Write, Write]),
         ];
         for (role, row) in expect {
-            for (kind, access) in [Team, Appointments, Questions, Plan, Notes].into_iter().zip(row) {
+            for (kind, access) in [Team, Appointments, Questions, Plan, Notes]
+                .into_iter()
+                .zip(row)
+            {
                 assert_eq!(default_access(role, kind), access, "{role} x {kind}");
             }
         }
@@ -232,7 +235,10 @@ mod tests {
     #[test]
     fn item_rules() {
         assert_eq!(item_rule(DocKind::Notes), ItemRule::AuthorOnly);
-        assert_eq!(item_rule(DocKind::Questions), ItemRule::AuthorOnlyExceptAnswers);
+        assert_eq!(
+            item_rule(DocKind::Questions),
+            ItemRule::AuthorOnlyExceptAnswers
+        );
         assert_eq!(item_rule(DocKind::Plan), ItemRule::AnyWriter);
         assert!(may_answer_any_question(Role::Consumer));
         assert!(may_answer_any_question(Role::CaseManager));

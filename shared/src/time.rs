@@ -5,17 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// An instant, in milliseconds since the Unix epoch (UTC). Commit times and "at" fields use it.
 #[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Default,
-    Serialize,
-    Deserialize,
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
 )]
 #[serde(transparent)]
 pub struct Timestamp(pub i64);
@@ -33,9 +23,9 @@ impl autosurgeon::Hydrate for Timestamp {
     }
 
     fn hydrate_uint(u: u64) -> Result<Self, autosurgeon::HydrateError> {
-        i64::try_from(u)
-            .map(Self)
-            .map_err(|_| autosurgeon::HydrateError::unexpected("a timestamp", "a huge number".into()))
+        i64::try_from(u).map(Self).map_err(|_| {
+            autosurgeon::HydrateError::unexpected("a timestamp", "a huge number".into())
+        })
     }
 }
 
@@ -84,10 +74,7 @@ mod tests {
     fn datetimes_keep_their_offset() {
         let dt = parse_datetime("2026-11-23T10:00:00+11:00").expect("valid");
         assert_eq!(dt.offset().local_minus_utc(), 11 * 3600);
-        assert_eq!(
-            Timestamp::from_datetime(&dt),
-            Timestamp(1_795_388_400_000)
-        );
+        assert_eq!(Timestamp::from_datetime(&dt), Timestamp(1_795_388_400_000));
         assert!(parse_datetime("2026-11-23 10:00").is_none());
         assert!(parse_date("2026-02-30").is_none());
         assert!(parse_date("2026-02-28").is_some());

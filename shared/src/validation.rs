@@ -3,7 +3,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::ids::ItemId;
-use crate::limits::{MAX_ITEMS_PER_COLLECTION, MAX_LIST_ENTRIES, MAX_LONG_TEXT_CHARS, MAX_SHORT_TEXT_CHARS};
+use crate::limits::{
+    MAX_ITEMS_PER_COLLECTION, MAX_LIST_ENTRIES, MAX_LONG_TEXT_CHARS, MAX_SHORT_TEXT_CHARS,
+};
 use crate::time::{parse_date, parse_datetime};
 
 /// Why an edit or an uploaded document was refused. Messages name fields and ids only.
@@ -126,7 +128,8 @@ impl Links {
         field: &'static str,
         ids: impl IntoIterator<Item = &'a ItemId>,
     ) -> Result<(), ValidationError> {
-        ids.into_iter().try_for_each(|id| Self::check(known, field, id))
+        ids.into_iter()
+            .try_for_each(|id| Self::check(known, field, id))
     }
 }
 
@@ -188,7 +191,9 @@ pub fn datetime(field: &'static str, value: &str) -> Result<(), ValidationError>
 /// An optional calendar date (empty means "not set").
 pub fn optional_date(field: &'static str, value: &Option<String>) -> Result<(), ValidationError> {
     match value {
-        Some(v) => parse_date(v).map(|_| ()).ok_or(ValidationError::BadDate { field }),
+        Some(v) => parse_date(v)
+            .map(|_| ())
+            .ok_or(ValidationError::BadDate { field }),
         None => Ok(()),
     }
 }
@@ -229,7 +234,11 @@ pub fn changed_section<T: PartialEq>(
     after: &T,
     check: impl FnOnce(&T) -> Result<(), ValidationError>,
 ) -> Result<(), ValidationError> {
-    if before == after { Ok(()) } else { check(after) }
+    if before == after {
+        Ok(())
+    } else {
+        check(after)
+    }
 }
 
 #[cfg(test)]
@@ -238,12 +247,18 @@ mod tests {
 
     #[test]
     fn text_rules() {
-        assert_eq!(required("name", "  "), Err(ValidationError::Empty { field: "name" }));
+        assert_eq!(
+            required("name", "  "),
+            Err(ValidationError::Empty { field: "name" })
+        );
         assert!(required("name", "Dr Lee").is_ok());
         let long_text = "é".repeat(MAX_SHORT_TEXT_CHARS + 1);
         assert_eq!(
             short("name", &long_text),
-            Err(ValidationError::TooLong { field: "name", max: MAX_SHORT_TEXT_CHARS })
+            Err(ValidationError::TooLong {
+                field: "name",
+                max: MAX_SHORT_TEXT_CHARS
+            })
         );
         assert!(short("name", &"é".repeat(MAX_SHORT_TEXT_CHARS)).is_ok());
     }

@@ -5,7 +5,8 @@
 
 /// Defines a fieldless enum whose every variant has one stable string form.
 ///
-/// The enum gets `as_str`, `ALL`, `Display`, `FromStr`, serde and autosurgeon impls.
+/// The enum gets `as_str`, `ALL`, `Display`, `FromStr`, serde and autosurgeon impls, and
+/// `Default` when a `default = Variant;` line follows the enum.
 #[macro_export]
 macro_rules! vocabulary {
     (
@@ -13,6 +14,7 @@ macro_rules! vocabulary {
         $vis:vis enum $name:ident {
             $( $(#[$vdoc:meta])* $variant:ident = $text:literal ),+ $(,)?
         }
+        $(default = $default:ident;)?
     ) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -34,6 +36,14 @@ macro_rules! vocabulary {
                 match s { $($text => Some($name::$variant),)+ _ => None }
             }
         }
+
+        $(
+            impl Default for $name {
+                fn default() -> Self {
+                    $name::$default
+                }
+            }
+        )?
 
         impl ::std::fmt::Display for $name {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {

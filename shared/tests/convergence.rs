@@ -17,12 +17,34 @@ const REPLICAS: usize = 3;
 
 #[derive(Debug, Clone)]
 enum Op {
-    Add { who: usize, kind: usize },
-    Edit { who: usize, kind: usize, item: usize, field: usize },
-    Delete { who: usize, kind: usize, item: usize },
-    Answer { who: usize, item: usize },
-    DoubleCheck { who: usize, item: usize },
-    Merge { from: usize, to: usize, kind: usize },
+    Add {
+        who: usize,
+        kind: usize,
+    },
+    Edit {
+        who: usize,
+        kind: usize,
+        item: usize,
+        field: usize,
+    },
+    Delete {
+        who: usize,
+        kind: usize,
+        item: usize,
+    },
+    Answer {
+        who: usize,
+        item: usize,
+    },
+    DoubleCheck {
+        who: usize,
+        item: usize,
+    },
+    Merge {
+        from: usize,
+        to: usize,
+        kind: usize,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -44,7 +66,10 @@ fn op() -> impl Strategy<Value = Op> {
 fn collection(kind: DocKind) -> (&'static str, &'static [&'static str]) {
     match kind {
         DocKind::Team => ("members", &["name", "phone", "role_title", "hours"]),
-        DocKind::Appointments => ("items", &["purpose", "transport", "notes", "support_person"]),
+        DocKind::Appointments => (
+            "items",
+            &["purpose", "transport", "notes", "support_person"],
+        ),
         DocKind::Questions => ("items", &["text"]),
         DocKind::Plan => ("goals", &["goal", "progress"]),
         DocKind::Notes => ("items", &["text"]),
@@ -54,18 +79,30 @@ fn collection(kind: DocKind) -> (&'static str, &'static [&'static str]) {
 fn new_item(kind: DocKind, id: &ItemId, by: MemberId, value: &str) -> Json {
     let id = id.clone();
     let item = match kind {
-        DocKind::Team => serde_json::to_value(TeamMember { id, ..Default::default() }),
+        DocKind::Team => serde_json::to_value(TeamMember {
+            id,
+            ..Default::default()
+        }),
         DocKind::Appointments => serde_json::to_value(Appointment {
             id,
             start: "2026-11-23T10:00:00+11:00".into(),
             end: "2026-11-23T11:00:00+11:00".into(),
             ..Default::default()
         }),
-        DocKind::Questions => {
-            serde_json::to_value(Question { id, asked_by: Some(by), ..Default::default() })
-        }
-        DocKind::Plan => serde_json::to_value(Goal { id, ..Default::default() }),
-        DocKind::Notes => serde_json::to_value(Note { id, author: Some(by), ..Default::default() }),
+        DocKind::Questions => serde_json::to_value(Question {
+            id,
+            asked_by: Some(by),
+            ..Default::default()
+        }),
+        DocKind::Plan => serde_json::to_value(Goal {
+            id,
+            ..Default::default()
+        }),
+        DocKind::Notes => serde_json::to_value(Note {
+            id,
+            author: Some(by),
+            ..Default::default()
+        }),
     };
     let mut item = item.expect("serialise");
     for field in collection(kind).1 {
@@ -200,7 +237,10 @@ impl World {
                         .writes
                         .entry((kind, id.clone(), field.clone()))
                         .or_default()
-                        .push(Write { hash, value: value.clone() });
+                        .push(Write {
+                            hash,
+                            value: value.clone(),
+                        });
                 }
             }
         }
@@ -226,15 +266,24 @@ impl World {
                 let (coll, _) = collection(k);
                 self.edit(who, kind, |j| j[coll][id.as_str()] = item);
             }
-            Op::Edit { who, kind, item, field } => {
-                let Some(id) = self.pick(who, kind, item) else { return };
+            Op::Edit {
+                who,
+                kind,
+                item,
+                field,
+            } => {
+                let Some(id) = self.pick(who, kind, item) else {
+                    return;
+                };
                 let (coll, fields) = collection(DocKind::ALL[kind]);
                 let field = fields[field % fields.len()];
                 let value = format!("v{}", self.tick());
                 self.edit(who, kind, |j| j[coll][id.as_str()][field] = json!(value));
             }
             Op::Delete { who, kind, item } => {
-                let Some(id) = self.pick(who, kind, item) else { return };
+                let Some(id) = self.pick(who, kind, item) else {
+                    return;
+                };
                 let (coll, _) = collection(DocKind::ALL[kind]);
                 self.edit(who, kind, |j| {
                     j[coll].as_object_mut().expect("map").remove(id.as_str());
@@ -242,7 +291,9 @@ impl World {
             }
             Op::Answer { who, item } => {
                 let kind = 2; // questions
-                let Some(id) = self.pick(who, kind, item) else { return };
+                let Some(id) = self.pick(who, kind, item) else {
+                    return;
+                };
                 let (by, at) = (self.members[who], self.tick());
                 self.edit(who, kind, |j| {
                     let q = &mut j["items"][id.as_str()];
@@ -254,7 +305,9 @@ impl World {
             }
             Op::DoubleCheck { who, item } => {
                 let kind = 1; // appointments
-                let Some(id) = self.pick(who, kind, item) else { return };
+                let Some(id) = self.pick(who, kind, item) else {
+                    return;
+                };
                 let (by, at) = (self.members[who], self.tick());
                 self.edit(who, kind, |j| {
                     let a = &mut j["items"][id.as_str()];
@@ -332,32 +385,60 @@ fn check(world: &World) -> Result<(), TestCaseError> {
             let frontier: Vec<&Write> = writes
                 .iter()
                 .filter(|w| {
-                    !writes.iter().any(|o| o.hash != w.hash && ancestors[&o.hash].contains(&w.hash))
+                    !writes
+                        .iter()
+                        .any(|o| o.hash != w.hash && ancestors[&o.hash].contains(&w.hash))
                 })
                 .collect();
             let shown = &view0[coll][item][field];
             if frontier.len() == 1 {
-                prop_assert_eq!(shown, &frontier[0].value, "{} {} {} lost an edit", kind, item, field);
+                prop_assert_eq!(
+                    shown,
+                    &frontier[0].value,
+                    "{} {} {} lost an edit",
+                    kind,
+                    item,
+                    field
+                );
             } else {
                 let path = vec![coll.to_string(), item.clone(), field.clone()];
                 let reported = conflicts0.iter().find(|c| c.path == path);
-                prop_assert!(reported.is_some(), "{} conflict not reported: {:?}", kind, path);
-                let mut got: Vec<String> =
-                    reported.map(|c| c.values.iter().map(|v| v.value.to_string()).collect()).unwrap_or_default();
+                prop_assert!(
+                    reported.is_some(),
+                    "{} conflict not reported: {:?}",
+                    kind,
+                    path
+                );
+                let mut got: Vec<String> = reported
+                    .map(|c| c.values.iter().map(|v| v.value.to_string()).collect())
+                    .unwrap_or_default();
                 let mut want: Vec<String> = frontier.iter().map(|w| w.value.to_string()).collect();
                 got.sort();
                 want.sort();
                 prop_assert_eq!(got, want, "{} conflict values", kind);
-                prop_assert!(frontier.iter().any(|w| &w.value == shown), "shown value is one of the rivals");
+                prop_assert!(
+                    frontier.iter().any(|w| &w.value == shown),
+                    "shown value is one of the rivals"
+                );
                 expected_conflicts.insert(path);
             }
         }
         let reported: BTreeSet<Vec<String>> = conflicts0.iter().map(|c| c.path.clone()).collect();
-        prop_assert_eq!(reported, expected_conflicts, "{} unexpected conflicts", kind);
+        prop_assert_eq!(
+            reported,
+            expected_conflicts,
+            "{} unexpected conflicts",
+            kind
+        );
         // 3. Every item created and not deleted is present.
         for (ck, item) in &world.model.created {
             if ck == kind && !world.model.deleted.contains(&(*kind, item.clone())) {
-                prop_assert!(view0[coll].get(item).is_some(), "{} item {} lost", kind, item);
+                prop_assert!(
+                    view0[coll].get(item).is_some(),
+                    "{} item {} lost",
+                    kind,
+                    item
+                );
             }
         }
     }

@@ -1,7 +1,7 @@
 //! The document API: skeletons, validation, history, conflicts and item rules.
 
 use carecircle_shared::authorship::{ItemRuleError, check_item_rules};
-use carecircle_shared::automerge::{ActorId, ReadDoc, ROOT, ScalarValue};
+use carecircle_shared::automerge::{ActorId, ROOT, ReadDoc, ScalarValue};
 use carecircle_shared::schema::*;
 use carecircle_shared::{
     DocError, DocKind, Document, ItemId, Links, MemberId, Role, Timestamp, ValidationError,
@@ -26,17 +26,23 @@ fn merge(into: &mut Document, from: &Document) {
 }
 
 fn add_note(doc: &mut Document, by: MemberId, text: &str, at: Timestamp) -> ItemId {
-    doc.change(by, "Added a note", at, &Links::unknown(), |n: &mut Notes| {
-        let note = Note {
-            author: Some(by),
-            written_at: at,
-            text: text.into(),
-            ..Default::default()
-        };
-        let id = note.id.clone();
-        n.items.insert(id.clone(), note);
-        Ok(id)
-    })
+    doc.change(
+        by,
+        "Added a note",
+        at,
+        &Links::unknown(),
+        |n: &mut Notes| {
+            let note = Note {
+                author: Some(by),
+                written_at: at,
+                text: text.into(),
+                ..Default::default()
+            };
+            let id = note.id.clone();
+            n.items.insert(id.clone(), note);
+            Ok(id)
+        },
+    )
     .expect("add note")
 }
 
@@ -50,11 +56,17 @@ fn appointment(start: &str, end: &str) -> Appointment {
 }
 
 fn add_appointment(doc: &mut Document, by: MemberId, a: Appointment) -> Result<ItemId, DocError> {
-    doc.change(by, "Added an appointment", T0, &Links::unknown(), |x: &mut Appointments| {
-        let id = a.id.clone();
-        x.items.insert(id.clone(), a);
-        Ok(id)
-    })
+    doc.change(
+        by,
+        "Added an appointment",
+        T0,
+        &Links::unknown(),
+        |x: &mut Appointments| {
+            let id = a.id.clone();
+            x.items.insert(id.clone(), a);
+            Ok(id)
+        },
+    )
 }
 
 #[test]
@@ -68,7 +80,12 @@ fn every_kind_gets_a_valid_skeleton() {
         assert_eq!(doc.history().len(), 1, "{kind}: one creating change");
     }
     let plan: Plan = server_doc(DocKind::Plan).view().expect("plan");
-    assert!(plan.areas.iter().iter().all(|(_, a)| a.status == AreaStatus::NotYetDiscussed));
+    assert!(
+        plan.areas
+            .iter()
+            .iter()
+            .all(|(_, a)| a.status == AreaStatus::NotYetDiscussed)
+    );
 }
 
 #[test]
@@ -100,7 +117,14 @@ fn the_trap_two_skeletons_lose_one_sides_items() {
     add_note(&mut phone, sam, "one", T0);
     add_note(&mut laptop, alex, "two", T0);
     merge(&mut phone, &laptop);
-    assert_eq!(phone.automerge().get_all(ROOT, "items").expect("items").len(), 2);
+    assert_eq!(
+        phone
+            .automerge()
+            .get_all(ROOT, "items")
+            .expect("items")
+            .len(),
+        2
+    );
     let notes: Notes = phone.view().expect("view");
     assert_eq!(notes.items.len(), 1, "one side's note is hidden");
 }
@@ -109,7 +133,13 @@ fn the_trap_two_skeletons_lose_one_sides_items() {
 fn a_document_not_yet_received_refuses_edits_instead_of_creating_containers() {
     let mut empty = Document::empty(DocKind::Notes, ActorId::random());
     let err = empty
-        .change(MemberId::random(), "Added a note", T0, &Links::unknown(), |_: &mut Notes| Ok(()))
+        .change(
+            MemberId::random(),
+            "Added a note",
+            T0,
+            &Links::unknown(),
+            |_: &mut Notes| Ok(()),
+        )
         .expect_err("no skeleton");
     assert_eq!(err, DocError::NoSkeleton(DocKind::Notes));
     assert!(empty.heads().is_empty(), "nothing written");
@@ -120,9 +150,15 @@ fn wrong_kind_and_malformed_bytes_are_clear_errors() {
     let doc = server_doc(DocKind::Notes);
     assert_eq!(
         doc.view::<Plan>().expect_err("kind"),
-        DocError::WrongKind { expected: DocKind::Plan, found: DocKind::Notes }
+        DocError::WrongKind {
+            expected: DocKind::Plan,
+            found: DocKind::Notes
+        }
     );
-    assert_eq!(Document::load(DocKind::Notes, b"not automerge").expect_err("bytes"), DocError::Malformed);
+    assert_eq!(
+        Document::load(DocKind::Notes, b"not automerge").expect_err("bytes"),
+        DocError::Malformed
+    );
 }
 
 /// Runs a failing edit and checks both the error and that the document did not change.
@@ -138,7 +174,11 @@ fn refused<T: DocSchema>(
             Ok(())
         })
         .expect_err("must be refused");
-    assert_eq!(doc.heads(), before, "refused edit left the document unchanged");
+    assert_eq!(
+        doc.heads(),
+        before,
+        "refused edit left the document unchanged"
+    );
     match err {
         DocError::Invalid(v) => v,
         other => panic!("expected a validation error, got {other:?}"),
@@ -168,7 +208,10 @@ fn bad_input_is_refused_with_its_specific_error() {
     // Empty name.
     let mut team = server_doc(DocKind::Team);
     let err = refused(&mut team, &Links::unknown(), |t: &mut Team| {
-        let m = TeamMember { name: "  ".into(), ..Default::default() };
+        let m = TeamMember {
+            name: "  ".into(),
+            ..Default::default()
+        };
         t.members.insert(m.id.clone(), m);
     });
     assert_eq!(err, ValidationError::Empty { field: "name" });
@@ -185,11 +228,17 @@ fn bad_input_is_refused_with_its_specific_error() {
     });
     assert_eq!(
         err,
-        ValidationError::TooLong { field: "text", max: carecircle_shared::limits::MAX_LONG_TEXT_CHARS }
+        ValidationError::TooLong {
+            field: "text",
+            max: carecircle_shared::limits::MAX_LONG_TEXT_CHARS
+        }
     );
 
     // Unknown appointment link.
-    let links = Links { appointments: Some(Default::default()), ..Links::unknown() };
+    let links = Links {
+        appointments: Some(Default::default()),
+        ..Links::unknown()
+    };
     let missing = ItemId::random();
     let err = refused(&mut notes, &links, |n: &mut Notes| {
         let note = Note {
@@ -200,15 +249,31 @@ fn bad_input_is_refused_with_its_specific_error() {
         };
         n.items.insert(note.id.clone(), note);
     });
-    assert_eq!(err, ValidationError::UnknownLink { field: "appointment_id", id: missing });
+    assert_eq!(
+        err,
+        ValidationError::UnknownLink {
+            field: "appointment_id",
+            id: missing
+        }
+    );
 
     // Unsupported schema version (an edit may not claim another version).
     let err = refused(&mut notes, &Links::unknown(), |n: &mut Notes| n.schema = 99);
-    assert_eq!(err, ValidationError::UnsupportedSchema { found: 99, supported: SCHEMA_VERSION });
+    assert_eq!(
+        err,
+        ValidationError::UnsupportedSchema {
+            found: 99,
+            supported: SCHEMA_VERSION
+        }
+    );
 
     // Mismatched item key.
     let err = refused(&mut notes, &Links::unknown(), |n: &mut Notes| {
-        let note = Note { author: Some(by), text: "hi".into(), ..Default::default() };
+        let note = Note {
+            author: Some(by),
+            text: "hi".into(),
+            ..Default::default()
+        };
         n.items.insert(ItemId::random(), note);
     });
     assert!(matches!(err, ValidationError::BadItemId { .. }));
@@ -225,7 +290,10 @@ fn a_document_from_a_newer_schema_is_refused_on_read() {
         .expect("raw write");
     assert_eq!(
         doc.view::<Notes>().expect_err("newer"),
-        DocError::Invalid(ValidationError::UnsupportedSchema { found: 2, supported: SCHEMA_VERSION })
+        DocError::Invalid(ValidationError::UnsupportedSchema {
+            found: 2,
+            supported: SCHEMA_VERSION
+        })
     );
     assert!(doc.validate().is_err());
 }
@@ -241,30 +309,56 @@ fn history_names_both_members_with_times_and_descriptions() {
     let n = add_note(&mut phone, sam, "first", t1);
     merge(&mut laptop, &phone);
     laptop
-        .change(alex, "Added a note", t2, &Links::unknown(), |x: &mut Notes| {
-            let note = Note { author: Some(alex), written_at: t2, text: "second".into(), ..Default::default() };
-            x.items.insert(note.id.clone(), note);
-            Ok(())
-        })
+        .change(
+            alex,
+            "Added a note",
+            t2,
+            &Links::unknown(),
+            |x: &mut Notes| {
+                let note = Note {
+                    author: Some(alex),
+                    written_at: t2,
+                    text: "second".into(),
+                    ..Default::default()
+                };
+                x.items.insert(note.id.clone(), note);
+                Ok(())
+            },
+        )
         .expect("alex");
     let seen = laptop.heads();
     phone
-        .change(sam, "Edited a note", t2.plus_millis(1), &Links::unknown(), |x: &mut Notes| {
-            x.items.get_mut(&n).expect("note").text = "first, edited".into();
-            Ok(())
-        })
+        .change(
+            sam,
+            "Edited a note",
+            t2.plus_millis(1),
+            &Links::unknown(),
+            |x: &mut Notes| {
+                x.items.get_mut(&n).expect("note").text = "first, edited".into();
+                Ok(())
+            },
+        )
         .expect("edit");
     merge(&mut laptop, &phone);
     let history = laptop.history();
-    let described: Vec<_> = history.iter().map(|h| (h.by, h.at, h.what.as_str())).collect();
-    assert_eq!(described[0], (Some(MemberId::nil()), T0, "Created the notes document"));
+    let described: Vec<_> = history
+        .iter()
+        .map(|h| (h.by, h.at, h.what.as_str()))
+        .collect();
+    assert_eq!(
+        described[0],
+        (Some(MemberId::nil()), T0, "Created the notes document")
+    );
     assert!(described.contains(&(Some(sam), t1, "Added a note")));
     assert!(described.contains(&(Some(alex), t2, "Added a note")));
     assert!(described.contains(&(Some(sam), t2.plus_millis(1), "Edited a note")));
     // "What changed since you last looked": only Sam's edit is new to Alex.
     let since = laptop.history_since(&seen);
     assert_eq!(since.len(), 1);
-    assert_eq!((since[0].by, since[0].what.as_str()), (Some(sam), "Edited a note"));
+    assert_eq!(
+        (since[0].by, since[0].what.as_str()),
+        (Some(sam), "Edited a note")
+    );
 }
 
 #[test]
@@ -277,20 +371,35 @@ fn concurrent_times_are_reported_as_a_conflict_until_resolved() {
     let mut phone = device_copy(&server);
     let mut laptop = device_copy(&server);
     let set_start = |doc: &mut Document, by, start: &str| {
-        doc.change(by, "Changed the time", T0, &Links::unknown(), |x: &mut Appointments| {
-            x.items.get_mut(&id).expect("appt").start = start.into();
-            Ok(())
-        })
+        doc.change(
+            by,
+            "Changed the time",
+            T0,
+            &Links::unknown(),
+            |x: &mut Appointments| {
+                x.items.get_mut(&id).expect("appt").start = start.into();
+                Ok(())
+            },
+        )
         .expect("set start");
     };
-    set_start(&mut phone, sam, "2026-11-23T10:00:00+11:00".replace("10:00", "09:00").as_str());
+    set_start(
+        &mut phone,
+        sam,
+        "2026-11-23T10:00:00+11:00"
+            .replace("10:00", "09:00")
+            .as_str(),
+    );
     set_start(&mut laptop, alex, "2026-11-23T10:30:00+11:00");
     merge(&mut phone, &laptop);
     merge(&mut laptop, &phone);
     for doc in [&phone, &laptop] {
         let conflicts = doc.conflicts();
         assert_eq!(conflicts.len(), 1, "{conflicts:?}");
-        assert_eq!(conflicts[0].path, vec!["items".to_string(), id.to_string(), "start".into()]);
+        assert_eq!(
+            conflicts[0].path,
+            vec!["items".to_string(), id.to_string(), "start".into()]
+        );
         let mut who: Vec<_> = conflicts[0].values.iter().map(|v| v.by).collect();
         who.sort();
         let mut expected = vec![Some(sam), Some(alex)];
@@ -298,20 +407,38 @@ fn concurrent_times_are_reported_as_a_conflict_until_resolved() {
         assert_eq!(who, expected);
         // The first value is the one the typed view shows.
         let shown: Appointments = doc.view().expect("view");
-        assert_eq!(conflicts[0].values[0].value, shown.items[&id].start.as_str());
+        assert_eq!(
+            conflicts[0].values[0].value,
+            shown.items[&id].start.as_str()
+        );
     }
     // An unrelated edit of the same appointment does not silently settle the conflict.
     phone
-        .change(sam, "Added transport", T0, &Links::unknown(), |x: &mut Appointments| {
-            x.items.get_mut(&id).expect("appt").transport = "Bus 12".into();
-            Ok(())
-        })
+        .change(
+            sam,
+            "Added transport",
+            T0,
+            &Links::unknown(),
+            |x: &mut Appointments| {
+                x.items.get_mut(&id).expect("appt").transport = "Bus 12".into();
+                Ok(())
+            },
+        )
         .expect("edit other field");
-    assert_eq!(phone.conflicts().len(), 1, "conflict still shown after an unrelated edit");
+    assert_eq!(
+        phone.conflicts().len(),
+        1,
+        "conflict still shown after an unrelated edit"
+    );
     // Resolving writes one value, which then shows on every replica.
     let path = phone.conflicts()[0].path.clone();
     phone
-        .resolve_conflict(sam, T0, &path, ScalarValue::Str("2026-11-23T10:30:00+11:00".into()))
+        .resolve_conflict(
+            sam,
+            T0,
+            &path,
+            ScalarValue::Str("2026-11-23T10:30:00+11:00".into()),
+        )
         .expect("resolve");
     merge(&mut laptop, &phone);
     for doc in [&phone, &laptop] {
@@ -331,10 +458,16 @@ fn item_rules_let_only_authors_change_notes_and_answerers_answer_questions() {
     let before = doc.clone();
     let mut edited = doc.clone();
     edited
-        .change(cm, "Edited a note", T0, &Links::unknown(), |n: &mut Notes| {
-            n.items.get_mut(&id).expect("note").text = "changed by someone else".into();
-            Ok(())
-        })
+        .change(
+            cm,
+            "Edited a note",
+            T0,
+            &Links::unknown(),
+            |n: &mut Notes| {
+                n.items.get_mut(&id).expect("note").text = "changed by someone else".into();
+                Ok(())
+            },
+        )
         .expect("local edit");
     assert_eq!(
         check_item_rules(DocKind::Notes, Role::CaseManager, cm, &before, &edited),
@@ -346,40 +479,83 @@ fn item_rules_let_only_authors_change_notes_and_answerers_answer_questions() {
     assert!(check_item_rules(DocKind::Notes, Role::Carer, carer, &before, &forged).is_err());
     let mut own = before.clone();
     add_note(&mut own, carer, "mine", T0);
-    assert_eq!(check_item_rules(DocKind::Notes, Role::Carer, carer, &before, &own), Ok(()));
+    assert_eq!(
+        check_item_rules(DocKind::Notes, Role::Carer, carer, &before, &own),
+        Ok(())
+    );
 
     // Questions: the case manager may answer the carer's question, the carer may not edit the
     // consumer's, and nobody but the author may change its text.
     let qs_server = server_doc(DocKind::Questions);
     let mut qs = device_copy(&qs_server);
     let q = qs
-        .change(consumer, "Added a question", T0, &Links::unknown(), |x: &mut Questions| {
-            let q = Question { text: "Can the dose change?".into(), asked_by: Some(consumer), ..Default::default() };
-            let id = q.id.clone();
-            x.items.insert(id.clone(), q);
-            Ok(id)
-        })
+        .change(
+            consumer,
+            "Added a question",
+            T0,
+            &Links::unknown(),
+            |x: &mut Questions| {
+                let q = Question {
+                    text: "Can the dose change?".into(),
+                    asked_by: Some(consumer),
+                    ..Default::default()
+                };
+                let id = q.id.clone();
+                x.items.insert(id.clone(), q);
+                Ok(id)
+            },
+        )
         .expect("question");
     let before = qs.clone();
     let mut answered = qs.clone();
     answered
-        .change(cm, "Answered a question", T0, &Links::unknown(), |x: &mut Questions| {
-            let q = x.items.get_mut(&q).expect("q");
-            q.status = QuestionStatus::Answered;
-            q.answer = "Yes, at the review".into();
-            q.answered_by = Some(cm);
-            q.answered_at = Some(T0);
-            Ok(())
-        })
+        .change(
+            cm,
+            "Answered a question",
+            T0,
+            &Links::unknown(),
+            |x: &mut Questions| {
+                let q = x.items.get_mut(&q).expect("q");
+                q.status = QuestionStatus::Answered;
+                q.answer = "Yes, at the review".into();
+                q.answered_by = Some(cm);
+                q.answered_at = Some(T0);
+                Ok(())
+            },
+        )
         .expect("answer");
-    assert_eq!(check_item_rules(DocKind::Questions, Role::CaseManager, cm, &before, &answered), Ok(()));
+    assert_eq!(
+        check_item_rules(
+            DocKind::Questions,
+            Role::CaseManager,
+            cm,
+            &before,
+            &answered
+        ),
+        Ok(())
+    );
     assert!(check_item_rules(DocKind::Questions, Role::Carer, carer, &before, &answered).is_err());
     let mut reworded = qs.clone();
     reworded
-        .change(cm, "Edited a question", T0, &Links::unknown(), |x: &mut Questions| {
-            x.items.get_mut(&q).expect("q").text = "Different question".into();
-            Ok(())
-        })
+        .change(
+            cm,
+            "Edited a question",
+            T0,
+            &Links::unknown(),
+            |x: &mut Questions| {
+                x.items.get_mut(&q).expect("q").text = "Different question".into();
+                Ok(())
+            },
+        )
         .expect("reword");
-    assert!(check_item_rules(DocKind::Questions, Role::CaseManager, cm, &before, &reworded).is_err());
+    assert!(
+        check_item_rules(
+            DocKind::Questions,
+            Role::CaseManager,
+            cm,
+            &before,
+            &reworded
+        )
+        .is_err()
+    );
 }

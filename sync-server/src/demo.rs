@@ -142,7 +142,8 @@ impl Ids {
 
 /// A local date-time `days` from today at `hh:mm`, in the demo's time zone (UTC+11).
 fn local(days: i64, hh: u32, mm: u32) -> String {
-    let tz = FixedOffset::east_opt(11 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"));
+    let tz = FixedOffset::east_opt(11 * 3600)
+        .unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"));
     let date = Utc::now().with_timezone(&tz).date_naive() + Duration::days(days);
     let time = NaiveTime::from_hms_opt(hh, mm, 0).unwrap_or_default();
     tz.from_local_datetime(&date.and_time(time))
@@ -158,228 +159,324 @@ fn date(days: i64) -> String {
 }
 
 fn team(doc: &mut Document, by: MemberId, ids: &Ids) -> Result<(), DocError> {
-    doc.change(by, "Added the care team", now(), &Links::unknown(), |t: &mut Team| {
-        let orgs = [
-            Organisation {
-                id: ids.clinic.clone(),
-                name: "Northbank Community Mental Health Service".into(),
-                service_type: "Public community mental health".into(),
-                phone: "(03) 9000 0100".into(),
-                email: "intake@northbank.example".into(),
-                address: "12 River Street, Northbank".into(),
-                contact_if_something_goes_wrong: "Duty worker (ask for the on-call clinician)".into(),
-                notes: "Open weekdays 9:00 to 17:00.".into(),
-            },
-            Organisation {
-                id: ids.housing.clone(),
-                name: "Harbour Housing Support".into(),
-                service_type: "Housing and tenancy support".into(),
-                phone: "(03) 9000 0200".into(),
-                email: "hello@harbourhousing.example".into(),
-                address: "4 Quay Lane, Harbourside".into(),
-                contact_if_something_goes_wrong: "Team leader, Mina".into(),
-                notes: String::new(),
-            },
-        ];
-        for o in orgs {
-            t.organisations.insert(o.id.clone(), o);
-        }
-        let people = [
-            (&ids.jordan, "Jordan Lee", "Case manager", Some(&ids.clinic), "(03) 9000 0111", "Mon to Fri 9:00 to 17:00", true, true),
-            (&ids.psychiatrist, "Dr Priya Raman", "Psychiatrist", Some(&ids.clinic), "(03) 9000 0122", "Tuesdays and Thursdays", false, true),
-            (&ids.gp, "Dr Tom Nguyen", "General practitioner", None, "(03) 9000 0333", "Mon to Sat", false, false),
-            (&ids.peer, "Riley Chen", "Peer support worker", Some(&ids.housing), "(03) 9000 0222", "Wednesdays", true, false),
-        ];
-        for (id, name, title, org, phone, hours, urgent, informed) in people {
-            let m = TeamMember {
-                id: id.clone(),
-                name: name.into(),
-                role_title: title.into(),
-                organisation_id: org.cloned(),
-                phone: phone.into(),
-                email: format!("{}@example.org", name.split(' ').next_back().unwrap_or("team").to_lowercase()),
-                hours: hours.into(),
-                contact_if_something_goes_wrong: urgent,
-                informed_of_changes: informed,
-                ..Default::default()
-            };
-            t.members.insert(m.id.clone(), m);
-        }
-        Ok(())
-    })
+    doc.change(
+        by,
+        "Added the care team",
+        now(),
+        &Links::unknown(),
+        |t: &mut Team| {
+            let orgs = [
+                Organisation {
+                    id: ids.clinic.clone(),
+                    name: "Northbank Community Mental Health Service".into(),
+                    service_type: "Public community mental health".into(),
+                    phone: "(03) 9000 0100".into(),
+                    email: "intake@northbank.example".into(),
+                    address: "12 River Street, Northbank".into(),
+                    contact_if_something_goes_wrong: "Duty worker (ask for the on-call clinician)"
+                        .into(),
+                    notes: "Open weekdays 9:00 to 17:00.".into(),
+                },
+                Organisation {
+                    id: ids.housing.clone(),
+                    name: "Harbour Housing Support".into(),
+                    service_type: "Housing and tenancy support".into(),
+                    phone: "(03) 9000 0200".into(),
+                    email: "hello@harbourhousing.example".into(),
+                    address: "4 Quay Lane, Harbourside".into(),
+                    contact_if_something_goes_wrong: "Team leader, Mina".into(),
+                    notes: String::new(),
+                },
+            ];
+            for o in orgs {
+                t.organisations.insert(o.id.clone(), o);
+            }
+            let people = [
+                (
+                    &ids.jordan,
+                    "Jordan Lee",
+                    "Case manager",
+                    Some(&ids.clinic),
+                    "(03) 9000 0111",
+                    "Mon to Fri 9:00 to 17:00",
+                    true,
+                    true,
+                ),
+                (
+                    &ids.psychiatrist,
+                    "Dr Priya Raman",
+                    "Psychiatrist",
+                    Some(&ids.clinic),
+                    "(03) 9000 0122",
+                    "Tuesdays and Thursdays",
+                    false,
+                    true,
+                ),
+                (
+                    &ids.gp,
+                    "Dr Tom Nguyen",
+                    "General practitioner",
+                    None,
+                    "(03) 9000 0333",
+                    "Mon to Sat",
+                    false,
+                    false,
+                ),
+                (
+                    &ids.peer,
+                    "Riley Chen",
+                    "Peer support worker",
+                    Some(&ids.housing),
+                    "(03) 9000 0222",
+                    "Wednesdays",
+                    true,
+                    false,
+                ),
+            ];
+            for (id, name, title, org, phone, hours, urgent, informed) in people {
+                let m = TeamMember {
+                    id: id.clone(),
+                    name: name.into(),
+                    role_title: title.into(),
+                    organisation_id: org.cloned(),
+                    phone: phone.into(),
+                    email: format!(
+                        "{}@example.org",
+                        name.split(' ').next_back().unwrap_or("team").to_lowercase()
+                    ),
+                    hours: hours.into(),
+                    contact_if_something_goes_wrong: urgent,
+                    informed_of_changes: informed,
+                    ..Default::default()
+                };
+                t.members.insert(m.id.clone(), m);
+            }
+            Ok(())
+        },
+    )
 }
 
 fn appointments(doc: &mut Document, by: MemberId, ids: &Ids) -> Result<(), DocError> {
-    doc.change(by, "Added appointments", now(), &Links::unknown(), |x: &mut Appointments| {
-        let list = [
-            Appointment {
-                id: ids.review.clone(),
-                purpose: "Medication review".into(),
-                start: local(0, 15, 30),
-                end: local(0, 16, 15),
-                place: Place {
-                    name: "Northbank Community Mental Health Service".into(),
-                    address: "12 River Street, Northbank".into(),
-                    telehealth_url: String::new(),
+    doc.change(
+        by,
+        "Added appointments",
+        now(),
+        &Links::unknown(),
+        |x: &mut Appointments| {
+            let list = [
+                Appointment {
+                    id: ids.review.clone(),
+                    purpose: "Medication review".into(),
+                    start: local(0, 15, 30),
+                    end: local(0, 16, 15),
+                    place: Place {
+                        name: "Northbank Community Mental Health Service".into(),
+                        address: "12 River Street, Northbank".into(),
+                        telehealth_url: String::new(),
+                    },
+                    with_team: vec![ids.psychiatrist.clone(), ids.jordan.clone()],
+                    status: AppointmentStatus::Confirmed,
+                    double_checked_by: Some(by),
+                    double_checked_at: Some(now()),
+                    written_details_requested: true,
+                    written_details_received: true,
+                    support_person: "Sam".into(),
+                    transport: "Sam drives; parking behind the clinic".into(),
+                    question_ids: vec![ids.question.clone()],
+                    created_by: Some(by),
+                    ..Default::default()
                 },
-                with_team: vec![ids.psychiatrist.clone(), ids.jordan.clone()],
-                status: AppointmentStatus::Confirmed,
-                double_checked_by: Some(by),
-                double_checked_at: Some(now()),
-                written_details_requested: true,
-                written_details_received: true,
-                support_person: "Sam".into(),
-                transport: "Sam drives; parking behind the clinic".into(),
-                question_ids: vec![ids.question.clone()],
-                created_by: Some(by),
-                ..Default::default()
-            },
-            Appointment {
-                id: ids.gp_visit.clone(),
-                purpose: "Blood test results".into(),
-                start: local(1, 9, 0),
-                end: local(1, 9, 20),
-                place: Place {
-                    name: "Northbank Family Practice".into(),
-                    address: "88 High Street, Northbank".into(),
-                    telehealth_url: String::new(),
+                Appointment {
+                    id: ids.gp_visit.clone(),
+                    purpose: "Blood test results".into(),
+                    start: local(1, 9, 0),
+                    end: local(1, 9, 20),
+                    place: Place {
+                        name: "Northbank Family Practice".into(),
+                        address: "88 High Street, Northbank".into(),
+                        telehealth_url: String::new(),
+                    },
+                    with_team: vec![ids.gp.clone()],
+                    status: AppointmentStatus::Scheduled,
+                    written_details_requested: true,
+                    transport: "Bus 12".into(),
+                    created_by: Some(by),
+                    ..Default::default()
                 },
-                with_team: vec![ids.gp.clone()],
-                status: AppointmentStatus::Scheduled,
-                written_details_requested: true,
-                transport: "Bus 12".into(),
-                created_by: Some(by),
-                ..Default::default()
-            },
-            Appointment {
-                id: ids.group.clone(),
-                purpose: "Tenancy check-in (video call)".into(),
-                start: local(6, 11, 0),
-                end: local(6, 11, 45),
-                place: Place {
-                    name: "Video call".into(),
-                    address: String::new(),
-                    telehealth_url: "https://telehealth.example/room/harbour-4".into(),
+                Appointment {
+                    id: ids.group.clone(),
+                    purpose: "Tenancy check-in (video call)".into(),
+                    start: local(6, 11, 0),
+                    end: local(6, 11, 45),
+                    place: Place {
+                        name: "Video call".into(),
+                        address: String::new(),
+                        telehealth_url: "https://telehealth.example/room/harbour-4".into(),
+                    },
+                    with_team: vec![ids.peer.clone()],
+                    status: AppointmentStatus::Scheduled,
+                    created_by: Some(by),
+                    ..Default::default()
                 },
-                with_team: vec![ids.peer.clone()],
-                status: AppointmentStatus::Scheduled,
-                created_by: Some(by),
-                ..Default::default()
-            },
-        ];
-        for a in list {
-            x.items.insert(a.id.clone(), a);
-        }
-        Ok(())
-    })
+            ];
+            for a in list {
+                x.items.insert(a.id.clone(), a);
+            }
+            Ok(())
+        },
+    )
 }
 
 fn questions(doc: &mut Document, by: MemberId, ids: &Ids) -> Result<(), DocError> {
-    doc.change(by, "Added questions", now(), &Links::unknown(), |x: &mut Questions| {
-        let list = [
-            Question {
-                id: ids.question.clone(),
-                text: "Can I take the new tablet in the morning instead of at night?".into(),
-                asked_by: Some(by),
-                created_at: now(),
-                for_appointment: Some(ids.review.clone()),
-                ..Default::default()
-            },
-            Question {
-                text: "Who will be told if my appointment time changes?".into(),
-                asked_by: Some(by),
-                created_at: now(),
-                for_team_member: Some(ids.jordan.clone()),
-                ..Default::default()
-            },
-        ];
-        for q in list {
-            x.items.insert(q.id.clone(), q);
-        }
-        Ok(())
-    })
+    doc.change(
+        by,
+        "Added questions",
+        now(),
+        &Links::unknown(),
+        |x: &mut Questions| {
+            let list = [
+                Question {
+                    id: ids.question.clone(),
+                    text: "Can I take the new tablet in the morning instead of at night?".into(),
+                    asked_by: Some(by),
+                    created_at: now(),
+                    for_appointment: Some(ids.review.clone()),
+                    ..Default::default()
+                },
+                Question {
+                    text: "Who will be told if my appointment time changes?".into(),
+                    asked_by: Some(by),
+                    created_at: now(),
+                    for_team_member: Some(ids.jordan.clone()),
+                    ..Default::default()
+                },
+            ];
+            for q in list {
+                x.items.insert(q.id.clone(), q);
+            }
+            Ok(())
+        },
+    )
 }
 
 fn plan(doc: &mut Document, by: MemberId, ids: &Ids) -> Result<(), DocError> {
-    doc.change(by, "Wrote the plan", now(), &Links::unknown(), |p: &mut Plan| {
-        let done = |summary: &str| AssessmentSection {
-            done_on: Some(date(-30)),
-            done_by: "Jordan Lee".into(),
-            summary: summary.into(),
-        };
-        p.assessment.mental_state = done("Mood lower in the evenings; thinking clear; no current plans to harm self.");
-        p.assessment.physical = done("Blood pressure normal. Blood test ordered to check medication levels.");
-        p.assessment.substance_use = done("Alcohol on weekends; would like to cut down.");
-        p.assessment.need_for_services = done("Ongoing case management and housing support for the next six months.");
-        p.areas.emotional_wellbeing = AssessmentArea { status: AreaStatus::SupportNeeded, notes: "Evenings are hardest.".into() };
-        p.areas.stress_and_illness = AssessmentArea { status: AreaStatus::Discussed, notes: "Walking helps.".into() };
-        p.areas.daily_living_skills = AssessmentArea { status: AreaStatus::Discussed, notes: String::new() };
-        p.areas.income_and_housing = AssessmentArea { status: AreaStatus::SupportNeeded, notes: "Lease renewal due in March.".into() };
-        let goals = [
-            Goal {
-                life_area: LifeArea::WorkLeisureEducation,
-                goal: "Go back to the Saturday pottery class".into(),
-                strategies: vec!["Book a trial class".into(), "Ask Sam to come along the first time".into()],
-                who_involved: vec!["Alex".into(), "Sam".into(), "Riley (peer support)".into()],
-                status: GoalStatus::InProgress,
-                progress: "Trial class booked.".into(),
-                created_by: Some(by),
+    doc.change(
+        by,
+        "Wrote the plan",
+        now(),
+        &Links::unknown(),
+        |p: &mut Plan| {
+            let done = |summary: &str| AssessmentSection {
+                done_on: Some(date(-30)),
+                done_by: "Jordan Lee".into(),
+                summary: summary.into(),
+            };
+            p.assessment.mental_state =
+                done("Mood lower in the evenings; thinking clear; no current plans to harm self.");
+            p.assessment.physical =
+                done("Blood pressure normal. Blood test ordered to check medication levels.");
+            p.assessment.substance_use = done("Alcohol on weekends; would like to cut down.");
+            p.assessment.need_for_services =
+                done("Ongoing case management and housing support for the next six months.");
+            p.areas.emotional_wellbeing = AssessmentArea {
+                status: AreaStatus::SupportNeeded,
+                notes: "Evenings are hardest.".into(),
+            };
+            p.areas.stress_and_illness = AssessmentArea {
+                status: AreaStatus::Discussed,
+                notes: "Walking helps.".into(),
+            };
+            p.areas.daily_living_skills = AssessmentArea {
+                status: AreaStatus::Discussed,
+                notes: String::new(),
+            };
+            p.areas.income_and_housing = AssessmentArea {
+                status: AreaStatus::SupportNeeded,
+                notes: "Lease renewal due in March.".into(),
+            };
+            let goals = [
+                Goal {
+                    life_area: LifeArea::WorkLeisureEducation,
+                    goal: "Go back to the Saturday pottery class".into(),
+                    strategies: vec![
+                        "Book a trial class".into(),
+                        "Ask Sam to come along the first time".into(),
+                    ],
+                    who_involved: vec!["Alex".into(), "Sam".into(), "Riley (peer support)".into()],
+                    status: GoalStatus::InProgress,
+                    progress: "Trial class booked.".into(),
+                    created_by: Some(by),
+                    ..Default::default()
+                },
+                Goal {
+                    life_area: LifeArea::IncomeAndHousing,
+                    goal: "Keep my flat when the lease is renewed".into(),
+                    strategies: vec![
+                        "Meet Harbour Housing monthly".into(),
+                        "Set up rent reminders".into(),
+                    ],
+                    who_involved: vec!["Alex".into(), "Harbour Housing Support".into()],
+                    status: GoalStatus::NotStarted,
+                    created_by: Some(by),
+                    ..Default::default()
+                },
+            ];
+            for g in goals {
+                p.goals.insert(g.id.clone(), g);
+            }
+            p.review.next_review_date = Some(date(10));
+            let past = PastReview {
+                date: date(-90),
+                what_worked: "Weekly check-ins with Jordan.".into(),
+                changes: "Added the housing goal.".into(),
+                goals_met_and_service_needed: "Still needs the service.".into(),
                 ..Default::default()
-            },
-            Goal {
-                life_area: LifeArea::IncomeAndHousing,
-                goal: "Keep my flat when the lease is renewed".into(),
-                strategies: vec!["Meet Harbour Housing monthly".into(), "Set up rent reminders".into()],
-                who_involved: vec!["Alex".into(), "Harbour Housing Support".into()],
-                status: GoalStatus::NotStarted,
-                created_by: Some(by),
-                ..Default::default()
-            },
-        ];
-        for g in goals {
-            p.goals.insert(g.id.clone(), g);
-        }
-        p.review.next_review_date = Some(date(10));
-        let past = PastReview {
-            date: date(-90),
-            what_worked: "Weekly check-ins with Jordan.".into(),
-            changes: "Added the housing goal.".into(),
-            goals_met_and_service_needed: "Still needs the service.".into(),
-            ..Default::default()
-        };
-        p.review.past.insert(past.id.clone(), past);
-        p.treatment_summary = "Medication reviewed every three months with Dr Raman; weekly case management.".into();
-        p.crisis.warning_signs = "Not sleeping for two nights; stopping meals.".into();
-        p.crisis.what_helps = "A quiet room, a walk with Sam, calling Jordan early.".into();
-        p.crisis.who_to_contact = vec![ids.jordan.clone(), ids.peer.clone()];
-        p.crisis.other_contacts = "After hours: the service's on-call line, (03) 9000 0199.".into();
-        p.supports.supports = "Sam (brother) visits twice a week; peer support on Wednesdays.".into();
-        p.supports.respite = "Sam has a break one weekend a month; a friend covers.".into();
-        p.supports.dependent_children = "None.".into();
-        Ok(())
-    })
+            };
+            p.review.past.insert(past.id.clone(), past);
+            p.treatment_summary =
+                "Medication reviewed every three months with Dr Raman; weekly case management."
+                    .into();
+            p.crisis.warning_signs = "Not sleeping for two nights; stopping meals.".into();
+            p.crisis.what_helps = "A quiet room, a walk with Sam, calling Jordan early.".into();
+            p.crisis.who_to_contact = vec![ids.jordan.clone(), ids.peer.clone()];
+            p.crisis.other_contacts =
+                "After hours: the service's on-call line, (03) 9000 0199.".into();
+            p.supports.supports =
+                "Sam (brother) visits twice a week; peer support on Wednesdays.".into();
+            p.supports.respite = "Sam has a break one weekend a month; a friend covers.".into();
+            p.supports.dependent_children = "None.".into();
+            Ok(())
+        },
+    )
 }
 
 fn notes(doc: &mut Document, by: MemberId, ids: &Ids) -> Result<(), DocError> {
-    doc.change(by, "Added notes", now(), &Links::unknown(), |n: &mut Notes| {
-        let list = [
-            Note {
-                author: Some(by),
-                written_at: Timestamp(now().millis() - 2 * 86_400_000),
-                text: "Alex slept better after the walk on Sunday.".into(),
-                ..Default::default()
-            },
-            Note {
-                author: Some(by),
-                written_at: now(),
-                text: "Pharmacy said the new script is ready to collect after the review.".into(),
-                appointment_id: Some(ids.review.clone()),
-                ..Default::default()
-            },
-        ];
-        for note in list {
-            n.items.insert(note.id.clone(), note);
-        }
-        Ok(())
-    })
+    doc.change(
+        by,
+        "Added notes",
+        now(),
+        &Links::unknown(),
+        |n: &mut Notes| {
+            let list = [
+                Note {
+                    author: Some(by),
+                    written_at: Timestamp(now().millis() - 2 * 86_400_000),
+                    text: "Alex slept better after the walk on Sunday.".into(),
+                    ..Default::default()
+                },
+                Note {
+                    author: Some(by),
+                    written_at: now(),
+                    text: "Pharmacy said the new script is ready to collect after the review."
+                        .into(),
+                    appointment_id: Some(ids.review.clone()),
+                    ..Default::default()
+                },
+            ];
+            for note in list {
+                n.items.insert(note.id.clone(), note);
+            }
+            Ok(())
+        },
+    )
 }

@@ -53,7 +53,10 @@ impl ApiError {
     /// `internal`: the detail goes to the log (it holds no health data), not to the client.
     pub fn internal(detail: impl std::fmt::Display) -> Self {
         tracing::error!(error = %detail, "internal error");
-        Self::new(ErrorCode::Internal, "something went wrong; nothing was changed")
+        Self::new(
+            ErrorCode::Internal,
+            "something went wrong; nothing was changed",
+        )
     }
 }
 

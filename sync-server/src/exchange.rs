@@ -64,7 +64,15 @@ pub fn step(
     let mut refused = None;
     let mut merged_chunk = None;
     if let Some(bytes) = incoming {
-        match receive(kind, doc, &mut state, bytes, uploader, stored_bytes, max_document_bytes) {
+        match receive(
+            kind,
+            doc,
+            &mut state,
+            bytes,
+            uploader,
+            stored_bytes,
+            max_document_bytes,
+        ) {
             Ok(chunk) => merged_chunk = chunk,
             Err(r) => {
                 // Forget what the refused message told us, so the next exchange starts clean.
@@ -146,7 +154,12 @@ fn check_content(
     before: &Document,
     after: &Document,
 ) -> Result<(), Refusal> {
-    let invalid = || refusal(ErrorCode::Invalid, "the change does not fit the document's schema");
+    let invalid = || {
+        refusal(
+            ErrorCode::Invalid,
+            "the change does not fit the document's schema",
+        )
+    };
     after.validate().map_err(|_| invalid())?;
     after
         .validate_change_from(before, &Links::unknown())

@@ -45,7 +45,9 @@ pub struct AppState {
 
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppState").field("config", &self.config).finish()
+        f.debug_struct("AppState")
+            .field("config", &self.config)
+            .finish()
     }
 }
 
@@ -53,14 +55,19 @@ fn tower_error(err: BoxError) -> ApiError {
     if err.is::<tower::timeout::error::Elapsed>() {
         ApiError::new(ErrorCode::Timeout, "the request took too long")
     } else if err.is::<tower::load_shed::error::Overloaded>() {
-        ApiError::new(ErrorCode::Overloaded, "the server is busy; try again shortly")
+        ApiError::new(
+            ErrorCode::Overloaded,
+            "the server is busy; try again shortly",
+        )
     } else {
         ApiError::internal(err)
     }
 }
 
 /// A per-client-address rate limit of `per_minute` requests (burst of the same size).
-fn rate_limit(per_minute: u32) -> GovernorLayer<
+fn rate_limit(
+    per_minute: u32,
+) -> GovernorLayer<
     tower_governor::key_extractor::PeerIpKeyExtractor,
     governor::middleware::NoOpMiddleware<governor::clock::QuantaInstant>,
     axum::body::Body,
@@ -71,8 +78,11 @@ fn rate_limit(per_minute: u32) -> GovernorLayer<
         .finish()
         .unwrap_or_default();
     GovernorLayer::new(Arc::new(config)).error_handler(|_| {
-        ApiError::new(ErrorCode::RateLimited, "too many attempts; wait a minute and try again")
-            .into_response()
+        ApiError::new(
+            ErrorCode::RateLimited,
+            "too many attempts; wait a minute and try again",
+        )
+        .into_response()
     })
 }
 
@@ -98,7 +108,10 @@ pub fn router(store: Arc<dyn Store>, config: ServerConfig) -> Router {
         .route("/v1/devices", get(routes::devices))
         .route("/v1/devices/{device}", delete(routes::revoke_device))
         .route("/v1/devices/current/actors", post(routes::register_actor))
-        .route("/v1/circles", post(routes::create_circle).get(routes::circles))
+        .route(
+            "/v1/circles",
+            post(routes::create_circle).get(routes::circles),
+        )
         .route("/v1/circles/{circle}", get(routes::circle))
         .route("/v1/circles/{circle}/invites", post(routes::create_invite))
         .route(
@@ -126,7 +139,9 @@ pub fn router(store: Arc<dyn Store>, config: ServerConfig) -> Router {
     app.layer(
         ServiceBuilder::new()
             .layer(TraceLayer::new_for_http())
-            .layer(HandleErrorLayer::new(|e: BoxError| async move { tower_error(e) }))
+            .layer(HandleErrorLayer::new(|e: BoxError| async move {
+                tower_error(e)
+            }))
             .load_shed()
             .concurrency_limit(limits.max_concurrent_requests)
             .timeout(Duration::from_secs(limits.request_timeout_secs))

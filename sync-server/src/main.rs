@@ -22,7 +22,9 @@ async fn main() -> anyhow::Result<()> {
         .with_context(|| format!("opening database {}", db_path.display()))?;
     let store: Arc<dyn carecircle_server::Store> = Arc::new(store);
     if cli.demo {
-        let sign_ins = demo::seed(store.as_ref()).await.context("seeding demo data")?;
+        let sign_ins = demo::seed(store.as_ref())
+            .await
+            .context("seeding demo data")?;
         println!("{sign_ins}");
     }
     let config = cli.server_config();

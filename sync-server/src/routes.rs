@@ -20,7 +20,9 @@ use crate::AppState;
 use crate::clock::now;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, PathParams, QueryParams};
-use crate::secret::{hash_password, hash_secret, new_invite_code, new_token, normalise_code, verify_password};
+use crate::secret::{
+    hash_password, hash_secret, new_invite_code, new_token, normalise_code, verify_password,
+};
 use crate::store::{Caller, NewDevice};
 
 /// `GET /healthz`.
@@ -143,9 +145,16 @@ pub async fn login(
 ) -> ApiResult<(StatusCode, Json<Session>)> {
     let actor = actor(&req.actor)?;
     short_text("device_name", &req.device_name, true)?;
-    let creds = state.store.credentials(&req.username.trim().to_lowercase()).await?;
+    let creds = state
+        .store
+        .credentials(&req.username.trim().to_lowercase())
+        .await?;
     let stored = creds.as_ref().map(|c| c.password_hash.clone());
-    let password = req.password.chars().take(MAX_PASSWORD_CHARS).collect::<String>();
+    let password = req
+        .password
+        .chars()
+        .take(MAX_PASSWORD_CHARS)
+        .collect::<String>();
     let ok = blocking(move || verify_password(&password, stored.as_deref())).await?;
     let Some(creds) = creds.filter(|_| ok) else {
         return Err(ApiError::new(
@@ -153,7 +162,14 @@ pub async fn login(
             "the username or password is not right",
         ));
     };
-    let session = sign_in_device(&state, creds.member, creds.display_name, &req.device_name, actor).await?;
+    let session = sign_in_device(
+        &state,
+        creds.member,
+        creds.display_name,
+        &req.device_name,
+        actor,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(session)))
 }
 
@@ -164,7 +180,10 @@ pub async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<
 }
 
 /// `GET /v1/devices`.
-pub async fn devices(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<DeviceInfo>>> {
+pub async fn devices(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<Vec<DeviceInfo>>> {
     Ok(Json(state.store.list_devices(&caller).await?))
 }
 
@@ -184,7 +203,10 @@ pub async fn register_actor(
     caller: Caller,
     Body(req): Body<RegisterActor>,
 ) -> ApiResult<StatusCode> {
-    state.store.register_actor(&caller, actor(&req.actor)?).await?;
+    state
+        .store
+        .register_actor(&caller, actor(&req.actor)?)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -200,7 +222,10 @@ pub async fn create_circle(
 }
 
 /// `GET /v1/circles`: my circles (a case manager's caseload).
-pub async fn circles(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<CircleSummary>>> {
+pub async fn circles(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<Vec<CircleSummary>>> {
     Ok(Json(state.store.list_circles(&caller).await?))
 }
 

@@ -1,7 +1,7 @@
 //! Secrets: device tokens and invite codes (random, stored only as SHA-256 hashes) and passwords (argon2id).
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use base64::Engine;
 use carecircle_shared::limits::{INVITE_CODE_ALPHABET, INVITE_CODE_CHARS};
 use rand::Rng;

@@ -93,8 +93,12 @@ pub trait Store: Send + Sync + 'static {
     async fn register_actor(&self, caller: &Caller, actor: ActorId) -> ApiResult<()>;
 
     /// Creates a circle with the caller in `role`, and its five documents with skeletons.
-    async fn create_circle(&self, caller: &Caller, name: &str, role: Role)
-    -> ApiResult<CircleSummary>;
+    async fn create_circle(
+        &self,
+        caller: &Caller,
+        name: &str,
+        role: Role,
+    ) -> ApiResult<CircleSummary>;
 
     /// The circles the caller belongs to (a case manager's caseload).
     async fn list_circles(&self, caller: &Caller) -> ApiResult<Vec<CircleSummary>>;
@@ -131,8 +135,12 @@ pub trait Store: Send + Sync + 'static {
     ) -> ApiResult<()>;
 
     /// Revokes a member (the consumer), or leaves (a member removing themselves).
-    async fn remove_member(&self, caller: &Caller, circle: CircleId, member: MemberId)
-    -> ApiResult<()>;
+    async fn remove_member(
+        &self,
+        caller: &Caller,
+        circle: CircleId,
+        member: MemberId,
+    ) -> ApiResult<()>;
 
     /// A page of the circle's access log, newest first, entries before `before` (a `seq`).
     async fn access_log(

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod peer;
+pub mod process;
 pub mod scenario;
 pub mod server;
 

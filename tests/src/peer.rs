@@ -3,14 +3,17 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use carecircle_shared::automerge::sync::{self, SyncDoc as _};
 use carecircle_shared::automerge::ActorId;
+use carecircle_shared::automerge::sync::{self, SyncDoc as _};
 use carecircle_shared::schema::DocSchema;
-use carecircle_shared::wire::{Bytes, CircleSummary, Refusal, Session, SyncDoc, SyncRequest, SyncResponse};
-use carecircle_shared::{CircleId, DocKind, Document, DocumentId, Links, Timestamp, ValidationError};
+use carecircle_shared::wire::{
+    Bytes, CircleSummary, Refusal, Session, SyncDoc, SyncRequest, SyncResponse,
+};
+use carecircle_shared::{
+    CircleId, DocKind, Document, DocumentId, Links, Timestamp, ValidationError,
+};
 
 use crate::api::{Api, Reply};
-
 
 /// Most round trips one `sync` makes before giving up.
 pub const MAX_ROUNDS: usize = 30;
@@ -48,7 +51,14 @@ impl Peer {
     pub async fn register(api: &Api, username: &str) -> Self {
         let actor = ActorId::random();
         let (api, session) = api.signed_up(username, &actor).await;
-        Self { api, session, actor, circles: Vec::new(), docs: BTreeMap::new(), states: HashMap::new() }
+        Self {
+            api,
+            session,
+            actor,
+            circles: Vec::new(),
+            docs: BTreeMap::new(),
+            states: HashMap::new(),
+        }
     }
 
     /// Lists my circles and adds an empty copy for every document I may read and lack.
@@ -93,7 +103,8 @@ impl Peer {
         let id = self.doc_id(circle, T::KIND);
         let member = self.session.member;
         let doc = self.docs.get_mut(&id).expect("doc");
-        doc.change(member, what, now(), &Links::unknown(), f).expect("local edit")
+        doc.change(member, what, now(), &Links::unknown(), f)
+            .expect("local edit")
     }
 
     /// Syncs every local document until quiet.
@@ -111,7 +122,10 @@ impl Peer {
         let mut live: HashMap<DocumentId, sync::State> = ids
             .iter()
             .map(|id| {
-                let state = self.states.get(id).and_then(|b| sync::State::decode(b).ok());
+                let state = self
+                    .states
+                    .get(id)
+                    .and_then(|b| sync::State::decode(b).ok());
                 (*id, state.unwrap_or_default())
             })
             .collect();
@@ -119,7 +133,10 @@ impl Peer {
             let mut request = SyncRequest::default();
             for (id, state) in live.iter_mut() {
                 if let Some(m) = self.docs[id].automerge().generate_sync_message(state) {
-                    request.docs.push(SyncDoc { doc: *id, message: Some(Bytes(m.encode())) });
+                    request.docs.push(SyncDoc {
+                        doc: *id,
+                        message: Some(Bytes(m.encode())),
+                    });
                 }
             }
             if request.docs.is_empty() {
@@ -140,10 +157,16 @@ impl Peer {
                     self.states.remove(&id);
                     continue;
                 }
-                let Some(state) = live.get_mut(&id) else { continue };
-                if let Some(message) = answer.message.and_then(|m| sync::Message::decode(&m.0).ok()) {
+                let Some(state) = live.get_mut(&id) else {
+                    continue;
+                };
+                if let Some(message) = answer
+                    .message
+                    .and_then(|m| sync::Message::decode(&m.0).ok())
+                {
                     let doc = self.docs.get_mut(&id).expect("doc").automerge_mut();
-                    doc.receive_sync_message(state, message).expect("apply server message");
+                    doc.receive_sync_message(state, message)
+                        .expect("apply server message");
                 }
                 self.states.insert(id, state.encode());
             }

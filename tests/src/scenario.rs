@@ -22,7 +22,10 @@ pub struct Circle {
 /// Creates an invite for `role` as `inviter`, returning the code.
 pub async fn invite(inviter: &Api, circle: CircleId, role: Role) -> String {
     let invite: Invite = inviter
-        .post(&format!("/v1/circles/{circle}/invites"), &json!({ "role": role }))
+        .post(
+            &format!("/v1/circles/{circle}/invites"),
+            &json!({ "role": role }),
+        )
         .await
         .ok();
     invite.code
@@ -30,9 +33,12 @@ pub async fn invite(inviter: &Api, circle: CircleId, role: Role) -> String {
 
 /// Accepts an invite code.
 pub async fn accept(who: &Api, code: &str) -> CircleSummary {
-    who.post("/v1/invites/accept", &json!({ "code": code, "relationship": "family_member" }))
-        .await
-        .ok()
+    who.post(
+        "/v1/invites/accept",
+        &json!({ "code": code, "relationship": "family_member" }),
+    )
+    .await
+    .ok()
 }
 
 /// Registers three people with `prefix`ed usernames, creates the consumer's circle, invites and
@@ -43,7 +49,10 @@ pub async fn circle_of_three(api: &Api, prefix: &str) -> Circle {
     let mut case_manager = Peer::register(api, &format!("{prefix}-cm")).await;
     let circle: CircleSummary = consumer
         .api
-        .post("/v1/circles", &json!({ "name": prefix, "role": "consumer" }))
+        .post(
+            "/v1/circles",
+            &json!({ "name": prefix, "role": "consumer" }),
+        )
         .await
         .ok();
     for (peer, role) in [(&carer, Role::Carer), (&case_manager, Role::CaseManager)] {
@@ -53,7 +62,15 @@ pub async fn circle_of_three(api: &Api, prefix: &str) -> Circle {
     for peer in [&mut consumer, &mut carer, &mut case_manager] {
         peer.refresh().await;
         let report = peer.sync().await;
-        assert!(report.errors.is_empty() && report.refusals.is_empty(), "{report:?}");
+        assert!(
+            report.errors.is_empty() && report.refusals.is_empty(),
+            "{report:?}"
+        );
     }
-    Circle { id: circle.id, consumer, carer, case_manager }
+    Circle {
+        id: circle.id,
+        consumer,
+        carer,
+        case_manager,
+    }
 }

@@ -35,8 +35,12 @@ impl TestServer {
 
     /// Starts a server on an existing data directory (a restart).
     pub async fn start_in(dir: Arc<TempDir>, config: ServerConfig) -> Self {
-        let store = Arc::new(SqliteStore::open(&dir.path().join("carecircle.sqlite3")).expect("open store"));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let store = Arc::new(
+            SqliteStore::open(&dir.path().join("carecircle.sqlite3")).expect("open store"),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let (stop, stopped) = oneshot::channel::<()>();
         let app = router(store.clone() as Arc<dyn Store>, config);
@@ -46,7 +50,12 @@ impl TestServer {
             })
             .await;
         });
-        Self { base, dir, store, stop: Some(stop) }
+        Self {
+            base,
+            dir,
+            store,
+            stop: Some(stop),
+        }
     }
 
     /// A client for this server.

@@ -2,7 +2,7 @@
 
 use carecircle_server::ServerConfig;
 use carecircle_shared::automerge::transaction::{CommitOptions, Transactable};
-use carecircle_shared::automerge::{ActorId, ReadDoc, ROOT};
+use carecircle_shared::automerge::{ActorId, ROOT, ReadDoc};
 use carecircle_shared::document::CommitMessage;
 use carecircle_shared::schema::*;
 use carecircle_shared::wire::{AccessLogEntry, CircleDetail, CircleSummary, DeviceInfo, Session};
@@ -14,7 +14,8 @@ use serde_json::json;
 
 fn count(server: &TestServer, table: &str) -> i64 {
     let conn = rusqlite::Connection::open(server.db_path()).expect("open db");
-    conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0)).expect("count")
+    conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+        .expect("count")
 }
 
 #[tokio::test]
@@ -22,10 +23,16 @@ async fn health_and_limits() {
     let server = TestServer::start().await;
     let api = server.api();
     let health = api.get("/healthz").await;
-    assert_eq!((health.status, health.body["status"].as_str()), (200, Some("ok")));
+    assert_eq!(
+        (health.status, health.body["status"].as_str()),
+        (200, Some("ok"))
+    );
     assert_eq!(api.get("/v1/limits").await.body["max_docs_per_sync"], 256);
     let missing = api.get("/v1/nothing-here").await;
-    assert_eq!((missing.status, missing.code().as_deref()), (404, Some("not_found")));
+    assert_eq!(
+        (missing.status, missing.code().as_deref()),
+        (404, Some("not_found"))
+    );
 }
 
 #[tokio::test]
@@ -55,25 +62,49 @@ async fn accounts_and_sign_in() {
     for (reply, code) in cases {
         assert_eq!(reply.code().as_deref(), Some(code), "{}", reply.body);
     }
-    assert_eq!(count(&server, "accounts"), before, "failed registrations stored nothing");
+    assert_eq!(
+        count(&server, "accounts"),
+        before,
+        "failed registrations stored nothing"
+    );
 
-    let login = |user: &str, pw: &str| {
-        json!({"username": user, "password": pw, "device_name": "laptop", "actor": ActorId::random().to_hex_string()})
-    };
-    let ok: Session = api.post("/v1/sessions", &login("Sam", "a long test password")).await.ok();
-    for body in [login("sam", "wrong password"), login("nobody", "a long test password")] {
+    let login = |user: &str, pw: &str| json!({"username": user, "password": pw, "device_name": "laptop", "actor": ActorId::random().to_hex_string()});
+    let ok: Session = api
+        .post("/v1/sessions", &login("Sam", "a long test password"))
+        .await
+        .ok();
+    for body in [
+        login("sam", "wrong password"),
+        login("nobody", "a long test password"),
+    ] {
         let r = api.post("/v1/sessions", &body).await;
-        assert_eq!((r.status, r.code().as_deref()), (401, Some("invalid_credentials")));
+        assert_eq!(
+            (r.status, r.code().as_deref()),
+            (401, Some("invalid_credentials"))
+        );
     }
     // Tokens: missing, invalid, signed out.
-    assert_eq!(api.get("/v1/circles").await.code().as_deref(), Some("unauthorized"));
-    assert_eq!(api.with_token("bogus").get("/v1/circles").await.code().as_deref(), Some("unauthorized"));
+    assert_eq!(
+        api.get("/v1/circles").await.code().as_deref(),
+        Some("unauthorized")
+    );
+    assert_eq!(
+        api.with_token("bogus")
+            .get("/v1/circles")
+            .await
+            .code()
+            .as_deref(),
+        Some("unauthorized")
+    );
     let laptop = api.with_token(&ok.token);
     let devices: Vec<DeviceInfo> = laptop.get("/v1/devices").await.ok();
     assert_eq!(devices.len(), 2);
     assert_eq!(devices.iter().filter(|d| d.current).count(), 1);
     assert_eq!(laptop.delete("/v1/sessions/current").await.status, 204);
-    assert_eq!(laptop.get("/v1/devices").await.code().as_deref(), Some("unauthorized"));
+    assert_eq!(
+        laptop.get("/v1/devices").await.code().as_deref(),
+        Some("unauthorized")
+    );
 }
 
 #[tokio::test]
@@ -86,25 +117,68 @@ async fn devices_and_actors() {
         .await
         .ok();
     let tablet_api = api.with_token(&tablet.token);
-    assert_eq!(phone.delete(&format!("/v1/devices/{}", tablet.device)).await.status, 204);
-    assert_eq!(tablet_api.get("/v1/circles").await.code().as_deref(), Some("unauthorized"));
-    assert_eq!(phone.delete(&format!("/v1/devices/{}", tablet.device)).await.code().as_deref(), Some("not_found"));
-    assert_eq!(phone.delete("/v1/devices/not-a-uuid").await.code().as_deref(), Some("bad_request"));
+    assert_eq!(
+        phone
+            .delete(&format!("/v1/devices/{}", tablet.device))
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        tablet_api.get("/v1/circles").await.code().as_deref(),
+        Some("unauthorized")
+    );
+    assert_eq!(
+        phone
+            .delete(&format!("/v1/devices/{}", tablet.device))
+            .await
+            .code()
+            .as_deref(),
+        Some("not_found")
+    );
+    assert_eq!(
+        phone
+            .delete("/v1/devices/not-a-uuid")
+            .await
+            .code()
+            .as_deref(),
+        Some("bad_request")
+    );
     // Actors: a new one registers; someone else's is refused.
     let other = ActorId::random();
     let (_bo, _) = api.signed_up("bob", &other).await;
     let fresh = ActorId::random();
-    assert_eq!(phone.post("/v1/devices/current/actors", &json!({"actor": fresh.to_hex_string()})).await.status, 204);
-    let taken = phone.post("/v1/devices/current/actors", &json!({"actor": other.to_hex_string()})).await;
+    assert_eq!(
+        phone
+            .post(
+                "/v1/devices/current/actors",
+                &json!({"actor": fresh.to_hex_string()})
+            )
+            .await
+            .status,
+        204
+    );
+    let taken = phone
+        .post(
+            "/v1/devices/current/actors",
+            &json!({"actor": other.to_hex_string()}),
+        )
+        .await;
     assert_eq!(taken.code().as_deref(), Some("bad_request"));
 }
 
 #[tokio::test]
 async fn registration_can_be_switched_off() {
-    let config = ServerConfig { registration_open: false, ..ServerConfig::default() };
+    let config = ServerConfig {
+        registration_open: false,
+        ..ServerConfig::default()
+    };
     let server = TestServer::start_with(config).await;
     let r = server.api().register("x-user", &ActorId::random()).await;
-    assert_eq!((r.status, r.code().as_deref()), (403, Some("registration_closed")));
+    assert_eq!(
+        (r.status, r.code().as_deref()),
+        (403, Some("registration_closed"))
+    );
     assert_eq!(count(&server, "accounts"), 0);
 }
 
@@ -142,88 +216,340 @@ async fn circles_invites_and_membership() {
     let (stranger, _) = api.signed_up("stranger", &ActorId::random()).await;
     let (consumer2, _) = api.signed_up("cons2", &ActorId::random()).await;
 
-    assert_eq!(consumer.post("/v1/circles", &json!({"name": "X", "role": "carer"})).await.code().as_deref(), Some("forbidden"));
-    assert_eq!(consumer.post("/v1/circles", &json!({"name": " ", "role": "consumer"})).await.code().as_deref(), Some("bad_request"));
-    assert_eq!(consumer.post("/v1/circles", &json!({"name": "X", "role": "pilot"})).await.code().as_deref(), Some("malformed_json"));
-    let circle: CircleSummary = consumer.post("/v1/circles", &json!({"name": "Ana", "role": "consumer"})).await.ok();
+    assert_eq!(
+        consumer
+            .post("/v1/circles", &json!({"name": "X", "role": "carer"}))
+            .await
+            .code()
+            .as_deref(),
+        Some("forbidden")
+    );
+    assert_eq!(
+        consumer
+            .post("/v1/circles", &json!({"name": " ", "role": "consumer"}))
+            .await
+            .code()
+            .as_deref(),
+        Some("bad_request")
+    );
+    assert_eq!(
+        consumer
+            .post("/v1/circles", &json!({"name": "X", "role": "pilot"}))
+            .await
+            .code()
+            .as_deref(),
+        Some("malformed_json")
+    );
+    let circle: CircleSummary = consumer
+        .post("/v1/circles", &json!({"name": "Ana", "role": "consumer"}))
+        .await
+        .ok();
     assert_eq!(circle.documents.len(), 5);
     let c = circle.id;
-    assert_eq!(stranger.get(&format!("/v1/circles/{c}")).await.code().as_deref(), Some("forbidden"));
-    assert_eq!(stranger.get(&format!("/v1/circles/{}", carecircle_shared::CircleId::random())).await.code().as_deref(), Some("not_found"));
-    assert_eq!(stranger.get("/v1/circles/garbage").await.code().as_deref(), Some("bad_request"));
+    assert_eq!(
+        stranger
+            .get(&format!("/v1/circles/{c}"))
+            .await
+            .code()
+            .as_deref(),
+        Some("forbidden")
+    );
+    assert_eq!(
+        stranger
+            .get(&format!(
+                "/v1/circles/{}",
+                carecircle_shared::CircleId::random()
+            ))
+            .await
+            .code()
+            .as_deref(),
+        Some("not_found")
+    );
+    assert_eq!(
+        stranger.get("/v1/circles/garbage").await.code().as_deref(),
+        Some("bad_request")
+    );
 
     // Invites: lifetime bounds, who may invite whom.
     let path = format!("/v1/circles/{c}/invites");
     for secs in [0u64, 8 * 24 * 3600] {
-        let r = consumer.post(&path, &json!({"role": "carer", "expires_in_secs": secs})).await;
+        let r = consumer
+            .post(&path, &json!({"role": "carer", "expires_in_secs": secs}))
+            .await;
         assert_eq!(r.code().as_deref(), Some("bad_request"));
     }
-    assert_eq!(consumer.post(&path, &json!({"role": "consumer"})).await.code().as_deref(), Some("forbidden"));
-    assert_eq!(stranger.post(&path, &json!({"role": "carer"})).await.code().as_deref(), Some("forbidden"));
+    assert_eq!(
+        consumer
+            .post(&path, &json!({"role": "consumer"}))
+            .await
+            .code()
+            .as_deref(),
+        Some("forbidden")
+    );
+    assert_eq!(
+        stranger
+            .post(&path, &json!({"role": "carer"}))
+            .await
+            .code()
+            .as_deref(),
+        Some("forbidden")
+    );
     let code = invite(&consumer, c, Role::Carer).await;
     let lower = code.to_lowercase();
     let joined: CircleSummary = carer
-        .post("/v1/invites/accept", &json!({"code": format!("{}-{}", &lower[..5], &lower[5..]), "relationship": "friend"}))
+        .post(
+            "/v1/invites/accept",
+            &json!({"code": format!("{}-{}", &lower[..5], &lower[5..]), "relationship": "friend"}),
+        )
         .await
         .ok();
     assert_eq!(joined.role, Role::Carer);
     assert!(joined.documents.iter().all(|d| d.kind != DocKind::Plan));
     let invites_before = count(&server, "memberships");
-    assert_eq!(stranger.post("/v1/invites/accept", &json!({"code": code})).await.code().as_deref(), Some("invite_used"));
-    assert_eq!(stranger.post("/v1/invites/accept", &json!({"code": "NOPE234567"})).await.code().as_deref(), Some("invite_invalid"));
-    let short = consumer.post(&path, &json!({"role": "case_manager", "expires_in_secs": 1})).await.json::<serde_json::Value>();
+    assert_eq!(
+        stranger
+            .post("/v1/invites/accept", &json!({"code": code}))
+            .await
+            .code()
+            .as_deref(),
+        Some("invite_used")
+    );
+    assert_eq!(
+        stranger
+            .post("/v1/invites/accept", &json!({"code": "NOPE234567"}))
+            .await
+            .code()
+            .as_deref(),
+        Some("invite_invalid")
+    );
+    let short = consumer
+        .post(
+            &path,
+            &json!({"role": "case_manager", "expires_in_secs": 1}),
+        )
+        .await
+        .json::<serde_json::Value>();
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    assert_eq!(stranger.post("/v1/invites/accept", &json!({"code": short["code"]})).await.code().as_deref(), Some("invite_expired"));
+    assert_eq!(
+        stranger
+            .post("/v1/invites/accept", &json!({"code": short["code"]}))
+            .await
+            .code()
+            .as_deref(),
+        Some("invite_expired")
+    );
     let again = invite(&consumer, c, Role::CaseManager).await;
-    assert_eq!(carer.post("/v1/invites/accept", &json!({"code": again})).await.code().as_deref(), Some("already_member"));
-    assert_eq!(count(&server, "memberships"), invites_before, "failed acceptances stored nothing");
+    assert_eq!(
+        carer
+            .post("/v1/invites/accept", &json!({"code": again}))
+            .await
+            .code()
+            .as_deref(),
+        Some("already_member")
+    );
+    assert_eq!(
+        count(&server, "memberships"),
+        invites_before,
+        "failed acceptances stored nothing"
+    );
     accept(&cm, &again).await;
     // Case managers may not invite carers; may invite case managers.
-    assert_eq!(cm.post(&path, &json!({"role": "carer"})).await.code().as_deref(), Some("forbidden"));
+    assert_eq!(
+        cm.post(&path, &json!({"role": "carer"}))
+            .await
+            .code()
+            .as_deref(),
+        Some("forbidden")
+    );
     invite(&cm, c, Role::CaseManager).await;
     // A case manager's circle gets one consumer only.
-    let cm_circle: CircleSummary = cm.post("/v1/circles", &json!({"name": "Ben", "role": "case_manager"})).await.ok();
+    let cm_circle: CircleSummary = cm
+        .post(
+            "/v1/circles",
+            &json!({"name": "Ben", "role": "case_manager"}),
+        )
+        .await
+        .ok();
     let first = invite(&cm, cm_circle.id, Role::Consumer).await;
     let second = invite(&cm, cm_circle.id, Role::Consumer).await;
     accept(&consumer2, &first).await;
-    assert_eq!(stranger.post("/v1/invites/accept", &json!({"code": second})).await.code().as_deref(), Some("circle_has_consumer"));
-    assert_eq!(cm.post(&format!("/v1/circles/{}/invites", cm_circle.id), &json!({"role": "consumer"})).await.code().as_deref(), Some("circle_has_consumer"));
+    assert_eq!(
+        stranger
+            .post("/v1/invites/accept", &json!({"code": second}))
+            .await
+            .code()
+            .as_deref(),
+        Some("circle_has_consumer")
+    );
+    assert_eq!(
+        cm.post(
+            &format!("/v1/circles/{}/invites", cm_circle.id),
+            &json!({"role": "consumer"})
+        )
+        .await
+        .code()
+        .as_deref(),
+        Some("circle_has_consumer")
+    );
     let caseload: Vec<CircleSummary> = cm.get("/v1/circles").await.ok();
     assert_eq!(caseload.len(), 2);
 
     // Consent: the consumer changes access; nobody else may.
     let access = format!("/v1/circles/{c}/members/{}/access", carer_s.member);
-    assert_eq!(carer.put(&access, &json!({"kind": "plan", "access": "write"})).await.code().as_deref(), Some("forbidden"));
-    assert_eq!(consumer.put(&access, &json!({"kind": "plan", "access": "bogus"})).await.code().as_deref(), Some("malformed_json"));
-    assert_eq!(consumer.put(&access, &json!({"kind": "plan", "access": "read"})).await.status, 204);
+    assert_eq!(
+        carer
+            .put(&access, &json!({"kind": "plan", "access": "write"}))
+            .await
+            .code()
+            .as_deref(),
+        Some("forbidden")
+    );
+    assert_eq!(
+        consumer
+            .put(&access, &json!({"kind": "plan", "access": "bogus"}))
+            .await
+            .code()
+            .as_deref(),
+        Some("malformed_json")
+    );
+    assert_eq!(
+        consumer
+            .put(&access, &json!({"kind": "plan", "access": "read"}))
+            .await
+            .status,
+        204
+    );
     let detail: CircleDetail = consumer.get(&format!("/v1/circles/{c}")).await.ok();
-    let carer_row = detail.members.iter().find(|m| m.member == carer_s.member).expect("carer listed");
-    assert_eq!(carer_row.access[&DocKind::Plan], carecircle_shared::Access::Read);
-    assert_eq!(carer_row.relationship, Some(carecircle_shared::Relationship::Friend));
-    let consumer_id = detail.members.iter().find(|m| m.role == Role::Consumer).map(|m| m.member).expect("consumer");
+    let carer_row = detail
+        .members
+        .iter()
+        .find(|m| m.member == carer_s.member)
+        .expect("carer listed");
+    assert_eq!(
+        carer_row.access[&DocKind::Plan],
+        carecircle_shared::Access::Read
+    );
+    assert_eq!(
+        carer_row.relationship,
+        Some(carecircle_shared::Relationship::Friend)
+    );
+    let consumer_id = detail
+        .members
+        .iter()
+        .find(|m| m.role == Role::Consumer)
+        .map(|m| m.member)
+        .expect("consumer");
     let own = format!("/v1/circles/{c}/members/{consumer_id}/access");
-    assert_eq!(consumer.put(&own, &json!({"kind": "plan", "access": "none"})).await.code().as_deref(), Some("forbidden"));
-    let nobody = format!("/v1/circles/{c}/members/{}/access", carecircle_shared::MemberId::random());
-    assert_eq!(consumer.put(&nobody, &json!({"kind": "plan", "access": "none"})).await.code().as_deref(), Some("not_found"));
+    assert_eq!(
+        consumer
+            .put(&own, &json!({"kind": "plan", "access": "none"}))
+            .await
+            .code()
+            .as_deref(),
+        Some("forbidden")
+    );
+    let nobody = format!(
+        "/v1/circles/{c}/members/{}/access",
+        carecircle_shared::MemberId::random()
+    );
+    assert_eq!(
+        consumer
+            .put(&nobody, &json!({"kind": "plan", "access": "none"}))
+            .await
+            .code()
+            .as_deref(),
+        Some("not_found")
+    );
 
     // Access log: the consumer reads it, the carer may not; paging is bounded.
-    let log: Vec<AccessLogEntry> = consumer.get(&format!("/v1/circles/{c}/access-log")).await.ok();
-    assert!(log.iter().any(|e| e.action == carecircle_shared::wire::LogAction::ChangeAccess && e.subject == Some(carer_s.member)));
+    let log: Vec<AccessLogEntry> = consumer
+        .get(&format!("/v1/circles/{c}/access-log"))
+        .await
+        .ok();
+    assert!(log.iter().any(
+        |e| e.action == carecircle_shared::wire::LogAction::ChangeAccess
+            && e.subject == Some(carer_s.member)
+    ));
     assert!(log.windows(2).all(|w| w[0].seq > w[1].seq), "newest first");
-    let page: Vec<AccessLogEntry> = consumer.get(&format!("/v1/circles/{c}/access-log?limit=2&before={}", log[0].seq)).await.ok();
+    let page: Vec<AccessLogEntry> = consumer
+        .get(&format!(
+            "/v1/circles/{c}/access-log?limit=2&before={}",
+            log[0].seq
+        ))
+        .await
+        .ok();
     assert_eq!(page.len(), 2);
     assert_eq!(page[0].seq, log[1].seq);
-    assert_eq!(carer.get(&format!("/v1/circles/{c}/access-log")).await.code().as_deref(), Some("forbidden"));
-    assert_eq!(consumer.get(&format!("/v1/circles/{c}/access-log?limit=0")).await.code().as_deref(), Some("bad_request"));
-    assert_eq!(consumer.get(&format!("/v1/circles/{c}/access-log?limit=abc")).await.code().as_deref(), Some("bad_request"));
+    assert_eq!(
+        carer
+            .get(&format!("/v1/circles/{c}/access-log"))
+            .await
+            .code()
+            .as_deref(),
+        Some("forbidden")
+    );
+    assert_eq!(
+        consumer
+            .get(&format!("/v1/circles/{c}/access-log?limit=0"))
+            .await
+            .code()
+            .as_deref(),
+        Some("bad_request")
+    );
+    assert_eq!(
+        consumer
+            .get(&format!("/v1/circles/{c}/access-log?limit=abc"))
+            .await
+            .code()
+            .as_deref(),
+        Some("bad_request")
+    );
 
     // Leaving and revoking.
-    assert_eq!(consumer.delete(&format!("/v1/circles/{c}/members/{consumer_id}")).await.code().as_deref(), Some("forbidden"));
-    assert_eq!(carer.delete(&format!("/v1/circles/{c}/members/{consumer_id}")).await.code().as_deref(), Some("forbidden"));
-    assert_eq!(consumer.delete(&format!("/v1/circles/{c}/members/{}", carer_s.member)).await.status, 204);
-    assert_eq!(carer.get(&format!("/v1/circles/{c}")).await.code().as_deref(), Some("revoked"));
-    let cm_id = detail.members.iter().find(|m| m.role == Role::CaseManager).map(|m| m.member).expect("cm");
-    assert_eq!(cm.delete(&format!("/v1/circles/{c}/members/{cm_id}")).await.status, 204, "a case manager may leave");
+    assert_eq!(
+        consumer
+            .delete(&format!("/v1/circles/{c}/members/{consumer_id}"))
+            .await
+            .code()
+            .as_deref(),
+        Some("forbidden")
+    );
+    assert_eq!(
+        carer
+            .delete(&format!("/v1/circles/{c}/members/{consumer_id}"))
+            .await
+            .code()
+            .as_deref(),
+        Some("forbidden")
+    );
+    assert_eq!(
+        consumer
+            .delete(&format!("/v1/circles/{c}/members/{}", carer_s.member))
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        carer
+            .get(&format!("/v1/circles/{c}"))
+            .await
+            .code()
+            .as_deref(),
+        Some("revoked")
+    );
+    let cm_id = detail
+        .members
+        .iter()
+        .find(|m| m.role == Role::CaseManager)
+        .map(|m| m.member)
+        .expect("cm");
+    assert_eq!(
+        cm.delete(&format!("/v1/circles/{c}/members/{cm_id}"))
+            .await
+            .status,
+        204,
+        "a case manager may leave"
+    );
 }
 
 #[tokio::test]
@@ -238,19 +564,62 @@ async fn bad_sync_input_is_refused_and_changes_nothing() {
     let heads = c.consumer.doc(circle, DocKind::Notes).heads();
     let api = &c.consumer.api;
 
-    assert_eq!(api.raw("POST", "/v1/sync", Some("{\"docs\": [{\"doc\": \"x\"}]}".into())).await.code().as_deref(), Some("malformed_json"));
-    assert_eq!(api.post("/v1/sync", &json!({"docs": [{"doc": notes, "message": "***"}]})).await.code().as_deref(), Some("malformed_json"));
-    let garbage = api.post("/v1/sync", &json!({"docs": [{"doc": notes, "message": "Z2FyYmFnZQ=="}]})).await;
+    assert_eq!(
+        api.raw(
+            "POST",
+            "/v1/sync",
+            Some("{\"docs\": [{\"doc\": \"x\"}]}".into())
+        )
+        .await
+        .code()
+        .as_deref(),
+        Some("malformed_json")
+    );
+    assert_eq!(
+        api.post(
+            "/v1/sync",
+            &json!({"docs": [{"doc": notes, "message": "***"}]})
+        )
+        .await
+        .code()
+        .as_deref(),
+        Some("malformed_json")
+    );
+    let garbage = api
+        .post(
+            "/v1/sync",
+            &json!({"docs": [{"doc": notes, "message": "Z2FyYmFnZQ=="}]}),
+        )
+        .await;
     assert_eq!(garbage.status, 200);
     assert_eq!(garbage.body["docs"][0]["refused"]["code"], "malformed");
-    let unknown = api.post("/v1/sync", &json!({"docs": [{"doc": carecircle_shared::DocumentId::random(), "message": null}]})).await;
+    let unknown = api
+        .post(
+            "/v1/sync",
+            &json!({"docs": [{"doc": carecircle_shared::DocumentId::random(), "message": null}]}),
+        )
+        .await;
     assert_eq!(unknown.body["docs"][0]["refused"]["code"], "not_found");
-    let many: Vec<_> = (0..9).map(|_| json!({"doc": notes, "message": null})).collect();
-    assert_eq!(api.post("/v1/sync", &json!({"docs": many})).await.code().as_deref(), Some("too_large"));
-    let huge = format!("{{\"docs\": [{{\"doc\": \"{notes}\", \"message\": \"{}\"}}]}}", "A".repeat(100 * 1024));
+    let many: Vec<_> = (0..9)
+        .map(|_| json!({"doc": notes, "message": null}))
+        .collect();
+    assert_eq!(
+        api.post("/v1/sync", &json!({"docs": many}))
+            .await
+            .code()
+            .as_deref(),
+        Some("too_large")
+    );
+    let huge = format!(
+        "{{\"docs\": [{{\"doc\": \"{notes}\", \"message\": \"{}\"}}]}}",
+        "A".repeat(100 * 1024)
+    );
     let r = api.raw("POST", "/v1/sync", Some(huge)).await;
     assert_eq!((r.status, r.code().as_deref()), (413, Some("too_large")));
-    assert_eq!(api.raw("POST", "/v1/sync", None).await.code().as_deref(), Some("malformed_json"));
+    assert_eq!(
+        api.raw("POST", "/v1/sync", None).await.code().as_deref(),
+        Some("malformed_json")
+    );
 
     // Nothing changed: another device syncs and sees the same heads.
     c.case_manager.sync().await;
@@ -262,12 +631,26 @@ async fn bad_sync_input_is_refused_and_changes_nothing() {
 }
 
 /// Makes a raw change on a peer's copy (bypassing the app's edit helper).
-fn raw_change(peer: &mut Peer, circle: carecircle_shared::CircleId, kind: DocKind, by: carecircle_shared::MemberId, f: impl FnOnce(&mut carecircle_shared::automerge::transaction::Transaction<'_>)) {
+fn raw_change(
+    peer: &mut Peer,
+    circle: carecircle_shared::CircleId,
+    kind: DocKind,
+    by: carecircle_shared::MemberId,
+    f: impl FnOnce(&mut carecircle_shared::automerge::transaction::Transaction<'_>),
+) {
     let id = peer.doc_id(circle, kind);
     let doc = peer.docs.get_mut(&id).expect("doc").automerge_mut();
-    let message = CommitMessage { by, what: "raw".into() }.encode();
+    let message = CommitMessage {
+        by,
+        what: "raw".into(),
+    }
+    .encode();
     doc.transact_with(
-        |_| CommitOptions::default().with_message(message).with_time(now().millis()),
+        |_| {
+            CommitOptions::default()
+                .with_message(message)
+                .with_time(now().millis())
+        },
         |tx| {
             f(tx);
             Ok::<_, carecircle_shared::automerge::AutomergeError>(())
@@ -286,9 +669,17 @@ async fn forged_read_only_invalid_and_foreign_item_uploads_are_refused() {
 
     // Impersonation: the carer's change made with the consumer's actor id.
     let notes = c.carer.doc_id(circle, DocKind::Notes);
-    c.carer.docs.get_mut(&notes).expect("doc").set_actor(c.consumer.actor.clone());
+    c.carer
+        .docs
+        .get_mut(&notes)
+        .expect("doc")
+        .set_actor(c.consumer.actor.clone());
     c.carer.edit(circle, "Added a note", |n: &mut Notes| {
-        let note = Note { author: Some(carer_id), text: "as someone else".into(), ..Default::default() };
+        let note = Note {
+            author: Some(carer_id),
+            text: "as someone else".into(),
+            ..Default::default()
+        };
         n.items.insert(note.id.clone(), note);
         Ok(())
     });
@@ -297,18 +688,31 @@ async fn forged_read_only_invalid_and_foreign_item_uploads_are_refused() {
 
     // A change with the carer's own actor that names another member as its author.
     let appts_q = c.carer.doc_id(circle, DocKind::Questions);
-    c.carer.docs.get_mut(&appts_q).expect("doc").set_actor(c.carer.actor.clone());
-    raw_change(&mut c.carer, circle, DocKind::Questions, consumer_id, |tx| {
-        let items = tx.get(ROOT, "items").expect("get").expect("items").1;
-        tx.put(&items, "nonsense", "x").expect("put");
-    });
+    c.carer
+        .docs
+        .get_mut(&appts_q)
+        .expect("doc")
+        .set_actor(c.carer.actor.clone());
+    raw_change(
+        &mut c.carer,
+        circle,
+        DocKind::Questions,
+        consumer_id,
+        |tx| {
+            let items = tx.get(ROOT, "items").expect("get").expect("items").1;
+            tx.put(&items, "nonsense", "x").expect("put");
+        },
+    );
     let report = c.carer.sync_docs(&[appts_q]).await;
     assert_eq!(report.refusals[&appts_q].code.as_str(), "unknown_actor");
 
     // Read-only: the carer may read the team document but not change it.
     let team = c.carer.doc_id(circle, DocKind::Team);
     c.carer.edit(circle, "Added a team member", |t: &mut Team| {
-        let m = TeamMember { name: "Someone".into(), ..Default::default() };
+        let m = TeamMember {
+            name: "Someone".into(),
+            ..Default::default()
+        };
         t.members.insert(m.id.clone(), m);
         Ok(())
     });
@@ -317,27 +721,40 @@ async fn forged_read_only_invalid_and_foreign_item_uploads_are_refused() {
 
     // Schema: a change that breaks the document's shape.
     let cm_id = c.case_manager.session.member;
-    raw_change(&mut c.case_manager, circle, DocKind::Appointments, cm_id, |tx| {
-        tx.put(ROOT, "items", "not a map").expect("put");
-    });
+    raw_change(
+        &mut c.case_manager,
+        circle,
+        DocKind::Appointments,
+        cm_id,
+        |tx| {
+            tx.put(ROOT, "items", "not a map").expect("put");
+        },
+    );
     let appts = c.case_manager.doc_id(circle, DocKind::Appointments);
     let report = c.case_manager.sync_docs(&[appts]).await;
     assert_eq!(report.refusals[&appts].code.as_str(), "invalid");
 
     // Item rules: the case manager rewrites the consumer's question.
-    let q = c.consumer.edit(circle, "Added a question", |x: &mut Questions| {
-        let q = Question { text: "Original".into(), asked_by: Some(consumer_id), ..Default::default() };
-        let id = q.id.clone();
-        x.items.insert(id.clone(), q);
-        Ok(id)
-    });
+    let q = c
+        .consumer
+        .edit(circle, "Added a question", |x: &mut Questions| {
+            let q = Question {
+                text: "Original".into(),
+                asked_by: Some(consumer_id),
+                ..Default::default()
+            };
+            let id = q.id.clone();
+            x.items.insert(id.clone(), q);
+            Ok(id)
+        });
     c.consumer.sync().await;
     let cm_questions = c.case_manager.doc_id(circle, DocKind::Questions);
     c.case_manager.sync_docs(&[cm_questions]).await;
-    c.case_manager.edit(circle, "Edited a question", |x: &mut Questions| {
-        x.items.get_mut(&q).expect("q").text = "Rewritten".into();
-        Ok(())
-    });
+    c.case_manager
+        .edit(circle, "Edited a question", |x: &mut Questions| {
+            x.items.get_mut(&q).expect("q").text = "Rewritten".into();
+            Ok(())
+        });
     let report = c.case_manager.sync_docs(&[cm_questions]).await;
     assert_eq!(report.refusals[&cm_questions].code.as_str(), "not_author");
 
@@ -357,8 +774,17 @@ async fn forged_read_only_invalid_and_foreign_item_uploads_are_refused() {
     assert_eq!(qs.items.len(), 1);
     let _: Appointments = fresh.view(circle);
     // And the refusals are in the access log.
-    let log: Vec<AccessLogEntry> = c.consumer.api.get(&format!("/v1/circles/{circle}/access-log?limit=1000")).await.ok();
-    let refused: Vec<_> = log.iter().filter(|e| e.action == carecircle_shared::wire::LogAction::Refused).map(|e| e.detail.as_str()).collect();
+    let log: Vec<AccessLogEntry> = c
+        .consumer
+        .api
+        .get(&format!("/v1/circles/{circle}/access-log?limit=1000"))
+        .await
+        .ok();
+    let refused: Vec<_> = log
+        .iter()
+        .filter(|e| e.action == carecircle_shared::wire::LogAction::Refused)
+        .map(|e| e.detail.as_str())
+        .collect();
     for code in ["unknown_actor", "forbidden", "invalid", "not_author"] {
         assert!(refused.contains(&code), "{code} logged: {refused:?}");
     }

@@ -12,45 +12,71 @@ async fn concurrent_edits_converge_through_the_server() {
     let server = TestServer::start().await;
     let mut c = circle_of_three(&server.api(), "three").await;
     let circle = c.id;
-    let (consumer_id, carer_id, cm_id) =
-        (c.consumer.session.member, c.carer.session.member, c.case_manager.session.member);
+    let (consumer_id, carer_id, cm_id) = (
+        c.consumer.session.member,
+        c.carer.session.member,
+        c.case_manager.session.member,
+    );
 
     // Everyone edits offline, at the same time.
-    let appt = c.case_manager.edit(circle, "Added an appointment", |x: &mut Appointments| {
-        let a = Appointment {
-            purpose: "Medication review".into(),
-            start: "2026-11-24T10:00:00+11:00".into(),
-            end: "2026-11-24T10:45:00+11:00".into(),
-            created_by: Some(cm_id),
+    let appt = c
+        .case_manager
+        .edit(circle, "Added an appointment", |x: &mut Appointments| {
+            let a = Appointment {
+                purpose: "Medication review".into(),
+                start: "2026-11-24T10:00:00+11:00".into(),
+                end: "2026-11-24T10:45:00+11:00".into(),
+                created_by: Some(cm_id),
+                ..Default::default()
+            };
+            let id = a.id.clone();
+            x.items.insert(id.clone(), a);
+            Ok(id)
+        });
+    c.case_manager
+        .edit(circle, "Added a team member", |t: &mut Team| {
+            let m = TeamMember {
+                name: "Dr Priya Raman".into(),
+                contact_if_something_goes_wrong: true,
+                ..Default::default()
+            };
+            t.members.insert(m.id.clone(), m);
+            Ok(())
+        });
+    c.case_manager
+        .edit(circle, "Set the review date", |p: &mut Plan| {
+            p.review.next_review_date = Some("2026-12-01".into());
+            Ok(())
+        });
+    c.consumer.edit(circle, "Added a goal", |p: &mut Plan| {
+        let g = Goal {
+            goal: "Go back to pottery class".into(),
+            created_by: Some(consumer_id),
             ..Default::default()
         };
-        let id = a.id.clone();
-        x.items.insert(id.clone(), a);
-        Ok(id)
-    });
-    c.case_manager.edit(circle, "Added a team member", |t: &mut Team| {
-        let m = TeamMember { name: "Dr Priya Raman".into(), contact_if_something_goes_wrong: true, ..Default::default() };
-        t.members.insert(m.id.clone(), m);
-        Ok(())
-    });
-    c.case_manager.edit(circle, "Set the review date", |p: &mut Plan| {
-        p.review.next_review_date = Some("2026-12-01".into());
-        Ok(())
-    });
-    c.consumer.edit(circle, "Added a goal", |p: &mut Plan| {
-        let g = Goal { goal: "Go back to pottery class".into(), created_by: Some(consumer_id), ..Default::default() };
         p.goals.insert(g.id.clone(), g);
         Ok(())
     });
-    c.consumer.edit(circle, "Added a question", |q: &mut Questions| {
-        let x = Question { text: "Can the dose change?".into(), asked_by: Some(consumer_id), created_at: now(), ..Default::default() };
-        q.items.insert(x.id.clone(), x);
-        Ok(())
-    });
+    c.consumer
+        .edit(circle, "Added a question", |q: &mut Questions| {
+            let x = Question {
+                text: "Can the dose change?".into(),
+                asked_by: Some(consumer_id),
+                created_at: now(),
+                ..Default::default()
+            };
+            q.items.insert(x.id.clone(), x);
+            Ok(())
+        });
     let mut carer_notes = Vec::new();
     for text in ["Slept better", "Pharmacy closes at 6"] {
         carer_notes.push(c.carer.edit(circle, "Added a note", |n: &mut Notes| {
-            let note = Note { author: Some(carer_id), written_at: now(), text: text.into(), ..Default::default() };
+            let note = Note {
+                author: Some(carer_id),
+                written_at: now(),
+                text: text.into(),
+                ..Default::default()
+            };
             let id = note.id.clone();
             n.items.insert(id.clone(), note);
             Ok::<ItemId, _>(id)
@@ -61,8 +87,15 @@ async fn concurrent_edits_converge_through_the_server() {
     for _ in 0..2 {
         for peer in [&mut c.consumer, &mut c.carer, &mut c.case_manager] {
             let report = peer.sync().await;
-            assert!(report.errors.is_empty() && report.refusals.is_empty(), "{report:?}");
-            assert!(report.requests <= 6, "batched: {} requests", report.requests);
+            assert!(
+                report.errors.is_empty() && report.refusals.is_empty(),
+                "{report:?}"
+            );
+            assert!(
+                report.requests <= 6,
+                "batched: {} requests",
+                report.requests
+            );
         }
     }
 
@@ -89,8 +122,18 @@ async fn concurrent_edits_converge_through_the_server() {
     assert_eq!(plan.review.next_review_date.as_deref(), Some("2026-12-01"));
     let appts: Appointments = c.carer.view(circle);
     assert!(appts.items.contains_key(&appt));
-    assert!(c.carer.circles[0].documents.iter().all(|d| d.kind != DocKind::Plan), "carer has no plan by default");
+    assert!(
+        c.carer.circles[0]
+            .documents
+            .iter()
+            .all(|d| d.kind != DocKind::Plan),
+        "carer has no plan by default"
+    );
     // History names who did what.
     let history = c.consumer.doc(circle, DocKind::Notes).history();
-    assert!(history.iter().any(|h| h.by == Some(carer_id) && h.what == "Added a note"));
+    assert!(
+        history
+            .iter()
+            .any(|h| h.by == Some(carer_id) && h.what == "Added a note")
+    );
 }

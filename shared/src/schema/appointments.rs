@@ -46,12 +46,7 @@ vocabulary! {
         /// Was missed.
         Missed = "missed",
     }
-}
-
-impl Default for AppointmentStatus {
-    fn default() -> Self {
-        Self::Scheduled
-    }
+    default = Scheduled;
 }
 
 /// Where an appointment happens: a place, an address, or a telehealth link.
@@ -140,12 +135,12 @@ impl Appointment {
         v::required("purpose", &self.purpose)?;
         v::datetime("start", &self.start)?;
         v::datetime("end", &self.end)?;
-        if let (Some(start), Some(end)) = (self.start_time(), self.end_time()) {
-            if end < start {
-                return Err(ValidationError::EndBeforeStart {
-                    item: self.id.clone(),
-                });
-            }
+        if let (Some(start), Some(end)) = (self.start_time(), self.end_time())
+            && end < start
+        {
+            return Err(ValidationError::EndBeforeStart {
+                item: self.id.clone(),
+            });
         }
         if let Some(from) = &self.rescheduled_from {
             v::datetime("rescheduled_from", from)?;
@@ -161,8 +156,16 @@ impl Appointment {
         v::short("support_person", &self.support_person)?;
         v::short("transport", &self.transport)?;
         v::long("notes", &self.notes)?;
-        v::count("with_team", self.with_team.len(), crate::limits::MAX_LIST_ENTRIES)?;
-        v::count("question_ids", self.question_ids.len(), crate::limits::MAX_LIST_ENTRIES)?;
+        v::count(
+            "with_team",
+            self.with_team.len(),
+            crate::limits::MAX_LIST_ENTRIES,
+        )?;
+        v::count(
+            "question_ids",
+            self.question_ids.len(),
+            crate::limits::MAX_LIST_ENTRIES,
+        )?;
         Links::check_all(&links.team, "with_team", &self.with_team)?;
         Links::check_all(&links.questions, "question_ids", &self.question_ids)
     }
@@ -176,7 +179,9 @@ impl DocSchema for Appointments {
     }
 
     fn validate_change(&self, before: &Self, links: &Links) -> Result<(), ValidationError> {
-        v::changed_items("appointments", &before.items, &self.items, |a| a.validate(links))
+        v::changed_items("appointments", &before.items, &self.items, |a| {
+            a.validate(links)
+        })
     }
 }
 

@@ -74,7 +74,7 @@ impl Notes {
     /// Notes, newest first.
     pub fn newest_first(&self) -> Vec<&Note> {
         let mut list: Vec<_> = self.items.values().collect();
-        list.sort_by(|a, b| b.written_at.cmp(&a.written_at));
+        list.sort_by_key(|n| std::cmp::Reverse(n.written_at));
         list
     }
 }

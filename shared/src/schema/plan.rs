@@ -82,12 +82,7 @@ vocabulary! {
         /// Anything else.
         Other = "other",
     }
-}
-
-impl Default for LifeArea {
-    fn default() -> Self {
-        Self::Other
-    }
+    default = Other;
 }
 
 impl LifeArea {
@@ -118,12 +113,7 @@ vocabulary! {
         /// Support is needed here.
         SupportNeeded = "support_needed",
     }
-}
-
-impl Default for AreaStatus {
-    fn default() -> Self {
-        Self::NotYetDiscussed
-    }
+    default = NotYetDiscussed;
 }
 
 /// One assessment area.
@@ -205,12 +195,7 @@ vocabulary! {
         /// No longer pursued.
         Stopped = "stopped",
     }
-}
-
-impl Default for GoalStatus {
-    fn default() -> Self {
-        Self::NotStarted
-    }
+    default = NotStarted;
 }
 
 /// One goal of the individual service plan.
@@ -384,14 +369,19 @@ impl DocSchema for Plan {
             v::short_list("who_involved", &g.who_involved)?;
             v::long("progress", &g.progress)
         })?;
-        v::changed_section(&before.review.next_review_date, &self.review.next_review_date, |d| {
-            v::optional_date("next_review_date", d)
-        })?;
+        v::changed_section(
+            &before.review.next_review_date,
+            &self.review.next_review_date,
+            |d| v::optional_date("next_review_date", d),
+        )?;
         v::changed_items("reviews", &before.review.past, &self.review.past, |r| {
             v::optional_date("date", &Some(r.date.clone()))?;
             v::long("what_worked", &r.what_worked)?;
             v::long("changes", &r.changes)?;
-            v::long("goals_met_and_service_needed", &r.goals_met_and_service_needed)
+            v::long(
+                "goals_met_and_service_needed",
+                &r.goals_met_and_service_needed,
+            )
         })?;
         v::changed_section(&before.treatment_summary, &self.treatment_summary, |t| {
             v::long("treatment_summary", t)
@@ -400,7 +390,11 @@ impl DocSchema for Plan {
             v::long("warning_signs", &c.warning_signs)?;
             v::long("what_helps", &c.what_helps)?;
             v::long("other_contacts", &c.other_contacts)?;
-            v::count("who_to_contact", c.who_to_contact.len(), crate::limits::MAX_LIST_ENTRIES)?;
+            v::count(
+                "who_to_contact",
+                c.who_to_contact.len(),
+                crate::limits::MAX_LIST_ENTRIES,
+            )?;
             Links::check_all(&links.team, "who_to_contact", &c.who_to_contact)
         })?;
         v::changed_section(&before.supports, &self.supports, |s| {
@@ -416,13 +410,23 @@ impl DocSchema for Plan {
             v::optional_date("referred_on", &r.referred_on)?;
             if r.referred_on.is_some() && !r.consent_given {
                 // A referral is made only with the consumer's consent.
-                return Err(ValidationError::NotAllowed { field: "referred_on" });
+                return Err(ValidationError::NotAllowed {
+                    field: "referred_on",
+                });
             }
             Ok(())
         })?;
         v::changed_section(
-            &(&eb.decided_with, &eb.explanation, &eb.completion_letter_sent_on),
-            &(&e.decided_with, &e.explanation, &e.completion_letter_sent_on),
+            &(
+                &eb.decided_with,
+                &eb.explanation,
+                &eb.completion_letter_sent_on,
+            ),
+            &(
+                &e.decided_with,
+                &e.explanation,
+                &e.completion_letter_sent_on,
+            ),
             |_| {
                 v::short("decided_with", &e.decided_with)?;
                 v::long("explanation", &e.explanation)?;
@@ -432,6 +436,8 @@ impl DocSchema for Plan {
         v::changed_section(&eb.completion_letter, &e.completion_letter, |l| {
             v::long("completion_letter", l)
         })?;
-        v::changed_section(&eb.how_to_return, &e.how_to_return, |h| v::long("how_to_return", h))
+        v::changed_section(&eb.how_to_return, &e.how_to_return, |h| {
+            v::long("how_to_return", h)
+        })
     }
 }

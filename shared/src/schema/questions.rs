@@ -42,12 +42,7 @@ vocabulary! {
         /// No longer needed.
         Closed = "closed",
     }
-}
-
-impl Default for QuestionStatus {
-    fn default() -> Self {
-        Self::Open
-    }
+    default = Open;
 }
 
 /// One question to ask.
@@ -111,7 +106,9 @@ impl DocSchema for Questions {
     }
 
     fn validate_change(&self, before: &Self, links: &Links) -> Result<(), ValidationError> {
-        v::changed_items("questions", &before.items, &self.items, |q| q.validate(links))
+        v::changed_items("questions", &before.items, &self.items, |q| {
+            q.validate(links)
+        })
     }
 }
 

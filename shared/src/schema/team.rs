@@ -122,7 +122,10 @@ impl Organisation {
             ("phone", &self.phone),
             ("email", &self.email),
             ("address", &self.address),
-            ("contact_if_something_goes_wrong", &self.contact_if_something_goes_wrong),
+            (
+                "contact_if_something_goes_wrong",
+                &self.contact_if_something_goes_wrong,
+            ),
         ] {
             v::short(field, value)?;
         }
@@ -144,7 +147,10 @@ impl Team {
 
     /// Team members flagged "informed of changes".
     pub fn informed_of_changes(&self) -> Vec<&TeamMember> {
-        self.members.values().filter(|m| m.informed_of_changes).collect()
+        self.members
+            .values()
+            .filter(|m| m.informed_of_changes)
+            .collect()
     }
 }
 
@@ -156,9 +162,12 @@ impl DocSchema for Team {
     }
 
     fn validate_change(&self, before: &Self, _links: &Links) -> Result<(), ValidationError> {
-        v::changed_items("organisations", &before.organisations, &self.organisations, |o| {
-            o.validate()
-        })?;
+        v::changed_items(
+            "organisations",
+            &before.organisations,
+            &self.organisations,
+            |o| o.validate(),
+        )?;
         v::changed_items("members", &before.members, &self.members, |m| {
             m.validate(&self.organisations)
         })

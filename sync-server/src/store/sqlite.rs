@@ -10,8 +10,8 @@ use carecircle_shared::automerge::{ActorId, Automerge};
 use carecircle_shared::limits::Limits;
 use carecircle_shared::policy::{self, CircleAction};
 use carecircle_shared::wire::{
-    AccessLogEntry, CircleDetail, CircleSummary, DeviceInfo, DocRef, ErrorCode, LogAction,
-    MemberInfo, Refusal, SyncDocReply, SyncRequest, SyncResponse, Bytes,
+    AccessLogEntry, Bytes, CircleDetail, CircleSummary, DeviceInfo, DocRef, ErrorCode, LogAction,
+    MemberInfo, Refusal, SyncDocReply, SyncRequest, SyncResponse,
 };
 use carecircle_shared::{
     Access, CircleId, DeviceId, DocKind, Document, DocumentId, InviteId, MemberId, Relationship,
@@ -150,7 +150,11 @@ fn parse<T: std::str::FromStr>(s: &str) -> ApiResult<T> {
         .map_err(|_| ApiError::internal("unreadable value in the database"))
 }
 
-fn membership(tx: &Transaction<'_>, circle: CircleId, member: MemberId) -> ApiResult<Option<Membership>> {
+fn membership(
+    tx: &Transaction<'_>,
+    circle: CircleId,
+    member: MemberId,
+) -> ApiResult<Option<Membership>> {
     tx.query_row(
         "SELECT role, revoked_at IS NOT NULL FROM memberships WHERE circle_id = ?1 AND account_id = ?2",
         params![circle.to_string(), member.to_string()],
@@ -174,7 +178,11 @@ fn circle_exists(tx: &Transaction<'_>, circle: CircleId) -> ApiResult<bool> {
 }
 
 /// The caller's active membership, or the error a non-member gets.
-fn require_member(tx: &Transaction<'_>, caller: &Caller, circle: CircleId) -> ApiResult<Membership> {
+fn require_member(
+    tx: &Transaction<'_>,
+    caller: &Caller,
+    circle: CircleId,
+) -> ApiResult<Membership> {
     match membership(tx, circle, caller.member)? {
         Some(m) if !m.revoked => Ok(m),
         Some(_) => Err(ApiError::new(
@@ -200,16 +208,23 @@ fn require_action(m: &Membership, action: CircleAction) -> ApiResult<()> {
     }
 }
 
-fn access_map(tx: &Transaction<'_>, circle: CircleId, member: MemberId) -> ApiResult<BTreeMap<DocKind, Access>> {
+fn access_map(
+    tx: &Transaction<'_>,
+    circle: CircleId,
+    member: MemberId,
+) -> ApiResult<BTreeMap<DocKind, Access>> {
     let mut stmt = tx
-        .prepare_cached("SELECT kind, access FROM member_access WHERE circle_id = ?1 AND account_id = ?2")
+        .prepare_cached(
+            "SELECT kind, access FROM member_access WHERE circle_id = ?1 AND account_id = ?2",
+        )
         .map_err(db)?;
     let rows = stmt
         .query_map(params![circle.to_string(), member.to_string()], |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
         })
         .map_err(db)?;
-    let mut out: BTreeMap<DocKind, Access> = DocKind::ALL.iter().map(|k| (*k, Access::None)).collect();
+    let mut out: BTreeMap<DocKind, Access> =
+        DocKind::ALL.iter().map(|k| (*k, Access::None)).collect();
     for row in rows {
         let (kind, access) = row.map_err(db)?;
         out.insert(parse(&kind)?, parse(&access)?);
@@ -217,7 +232,12 @@ fn access_map(tx: &Transaction<'_>, circle: CircleId, member: MemberId) -> ApiRe
     Ok(out)
 }
 
-fn set_default_access(tx: &Transaction<'_>, circle: CircleId, member: MemberId, role: Role) -> ApiResult<()> {
+fn set_default_access(
+    tx: &Transaction<'_>,
+    circle: CircleId,
+    member: MemberId,
+    role: Role,
+) -> ApiResult<()> {
     for kind in DocKind::ALL {
         tx.execute(
             "INSERT INTO member_access (circle_id, account_id, kind, access) VALUES (?1, ?2, ?3, ?4)
@@ -234,16 +254,27 @@ fn set_default_access(tx: &Transaction<'_>, circle: CircleId, member: MemberId, 
     Ok(())
 }
 
-fn summary(tx: &Transaction<'_>, circle: CircleId, member: MemberId, role: Role) -> ApiResult<CircleSummary> {
+fn summary(
+    tx: &Transaction<'_>,
+    circle: CircleId,
+    member: MemberId,
+    role: Role,
+) -> ApiResult<CircleSummary> {
     let name: String = tx
-        .query_row("SELECT name FROM circles WHERE id = ?1", params![circle.to_string()], |r| r.get(0))
+        .query_row(
+            "SELECT name FROM circles WHERE id = ?1",
+            params![circle.to_string()],
+            |r| r.get(0),
+        )
         .map_err(db)?;
     let access = access_map(tx, circle, member)?;
     let mut stmt = tx
         .prepare_cached("SELECT id, kind FROM documents WHERE circle_id = ?1")
         .map_err(db)?;
     let rows = stmt
-        .query_map(params![circle.to_string()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+        .query_map(params![circle.to_string()], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })
         .map_err(db)?;
     let mut documents = Vec::new();
     for row in rows {
@@ -251,11 +282,20 @@ fn summary(tx: &Transaction<'_>, circle: CircleId, member: MemberId, role: Role)
         let kind: DocKind = parse(&kind)?;
         let a = access.get(&kind).copied().unwrap_or(Access::None);
         if a.can_read() {
-            documents.push(DocRef { id: parse(&id)?, kind, access: a });
+            documents.push(DocRef {
+                id: parse(&id)?,
+                kind,
+                access: a,
+            });
         }
     }
     documents.sort_by_key(|d| DocKind::ALL.iter().position(|k| *k == d.kind));
-    Ok(CircleSummary { id: circle, name, role, documents })
+    Ok(CircleSummary {
+        id: circle,
+        name,
+        role,
+        documents,
+    })
 }
 
 struct LogRow<'a> {
@@ -290,7 +330,12 @@ fn log(tx: &Transaction<'_>, row: LogRow<'_>) -> ApiResult<()> {
 
 /// Forgets the sync states of a member's devices for a circle's documents (after their access
 /// was withdrawn), so a later re-grant starts a clean exchange.
-fn forget_sync_states(tx: &Transaction<'_>, circle: CircleId, member: MemberId, kind: Option<DocKind>) -> ApiResult<()> {
+fn forget_sync_states(
+    tx: &Transaction<'_>,
+    circle: CircleId,
+    member: MemberId,
+    kind: Option<DocKind>,
+) -> ApiResult<()> {
     tx.execute(
         "DELETE FROM sync_states
          WHERE device_id IN (SELECT id FROM devices WHERE account_id = ?2)
@@ -315,7 +360,11 @@ fn load_doc(tx: &Transaction<'_>, id: DocumentId) -> ApiResult<Option<StoredDoc>
         .prepare_cached("SELECT circle_id, kind, snapshot FROM documents WHERE id = ?1")
         .map_err(db)?
         .query_row(params![id.to_string()], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Vec<u8>>(2)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Vec<u8>>(2)?,
+            ))
         })
         .optional()
         .map_err(db)?
@@ -338,15 +387,29 @@ fn load_doc(tx: &Transaction<'_>, id: DocumentId) -> ApiResult<Option<StoredDoc>
         bytes += chunk.len();
         chunks += 1;
     }
-    Ok(Some(StoredDoc { circle: parse(&circle)?, kind: parse(&kind)?, doc, bytes, chunks }))
+    Ok(Some(StoredDoc {
+        circle: parse(&circle)?,
+        kind: parse(&kind)?,
+        doc,
+        bytes,
+        chunks,
+    }))
 }
 
 /// Appends a change chunk; folds all chunks into a new snapshot once there are enough.
-fn append_chunk(tx: &Transaction<'_>, id: DocumentId, stored: &StoredDoc, chunk: &[u8]) -> ApiResult<()> {
+fn append_chunk(
+    tx: &Transaction<'_>,
+    id: DocumentId,
+    stored: &StoredDoc,
+    chunk: &[u8],
+) -> ApiResult<()> {
     let at = now().millis();
     if stored.chunks + 1 >= CHUNKS_BEFORE_COMPACTION {
-        tx.execute("DELETE FROM document_chunks WHERE document_id = ?1", params![id.to_string()])
-            .map_err(db)?;
+        tx.execute(
+            "DELETE FROM document_chunks WHERE document_id = ?1",
+            params![id.to_string()],
+        )
+        .map_err(db)?;
         tx.execute(
             "UPDATE documents SET snapshot = ?2, updated_at = ?3 WHERE id = ?1",
             params![id.to_string(), stored.doc.save(), at],
@@ -359,8 +422,11 @@ fn append_chunk(tx: &Transaction<'_>, id: DocumentId, stored: &StoredDoc, chunk:
             params![id.to_string(), chunk],
         )
         .map_err(db)?;
-        tx.execute("UPDATE documents SET updated_at = ?2 WHERE id = ?1", params![id.to_string(), at])
-            .map_err(db)?;
+        tx.execute(
+            "UPDATE documents SET updated_at = ?2 WHERE id = ?1",
+            params![id.to_string(), at],
+        )
+        .map_err(db)?;
     }
     Ok(())
 }
@@ -378,12 +444,18 @@ fn device_actors(tx: &Transaction<'_>, device: DeviceId) -> ApiResult<HashSet<St
 fn insert_actor(tx: &Transaction<'_>, device: DeviceId, actor: &ActorId) -> ApiResult<()> {
     let hex = actor.to_hex_string();
     let owner: Option<String> = tx
-        .query_row("SELECT device_id FROM device_actors WHERE actor = ?1", params![hex], |r| r.get(0))
+        .query_row(
+            "SELECT device_id FROM device_actors WHERE actor = ?1",
+            params![hex],
+            |r| r.get(0),
+        )
         .optional()
         .map_err(db)?;
     match owner {
         Some(d) if d == device.to_string() => Ok(()),
-        Some(_) => Err(ApiError::bad_request("this actor id is already registered to another device")),
+        Some(_) => Err(ApiError::bad_request(
+            "this actor id is already registered to another device",
+        )),
         None => tx
             .execute(
                 "INSERT INTO device_actors (actor, device_id, created_at) VALUES (?1, ?2, ?3)",
@@ -395,17 +467,30 @@ fn insert_actor(tx: &Transaction<'_>, device: DeviceId, actor: &ActorId) -> ApiR
 }
 
 fn refusal(code: ErrorCode, message: &str) -> Option<Refusal> {
-    Some(Refusal { code, message: message.into() })
+    Some(Refusal {
+        code,
+        message: message.into(),
+    })
 }
 
 #[async_trait]
 impl Store for SqliteStore {
     async fn ping(&self) -> ApiResult<()> {
-        self.tx(|tx| tx.query_row("SELECT 1", [], |_| Ok(())).map_err(db)).await
+        self.tx(|tx| tx.query_row("SELECT 1", [], |_| Ok(())).map_err(db))
+            .await
     }
 
-    async fn create_account(&self, username: &str, display_name: &str, password_hash: &str) -> ApiResult<MemberId> {
-        let (username, display_name, hash) = (username.to_lowercase(), display_name.to_string(), password_hash.to_string());
+    async fn create_account(
+        &self,
+        username: &str,
+        display_name: &str,
+        password_hash: &str,
+    ) -> ApiResult<MemberId> {
+        let (username, display_name, hash) = (
+            username.to_lowercase(),
+            display_name.to_string(),
+            password_hash.to_string(),
+        );
         self.tx(move |tx| {
             let taken = tx
                 .query_row("SELECT 1 FROM accounts WHERE username = ?1", params![username], |_| Ok(()))
@@ -432,12 +517,22 @@ impl Store for SqliteStore {
             tx.query_row(
                 "SELECT id, display_name, password_hash FROM accounts WHERE username = ?1",
                 params![username],
-                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)),
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                    ))
+                },
             )
             .optional()
             .map_err(db)?
             .map(|(id, display_name, password_hash)| {
-                Ok(Credentials { member: parse(&id)?, display_name, password_hash })
+                Ok(Credentials {
+                    member: parse(&id)?,
+                    display_name,
+                    password_hash,
+                })
             })
             .transpose()
         })
@@ -470,7 +565,12 @@ impl Store for SqliteStore {
                 )
                 .map_err(db)?
                 .query_row(params![token_hash], |r| {
-                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?))
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, i64>(3)?,
+                    ))
                 })
                 .optional()
                 .map_err(db)?;
@@ -479,10 +579,17 @@ impl Store for SqliteStore {
             };
             let at = now().millis();
             if at - last_seen > LAST_SEEN_RESOLUTION_MS {
-                tx.execute("UPDATE devices SET last_seen_at = ?2 WHERE id = ?1", params![device, at])
-                    .map_err(db)?;
+                tx.execute(
+                    "UPDATE devices SET last_seen_at = ?2 WHERE id = ?1",
+                    params![device, at],
+                )
+                .map_err(db)?;
             }
-            Ok(Caller { member: parse(&member)?, device: parse(&device)?, display_name })
+            Ok(Caller {
+                member: parse(&member)?,
+                device: parse(&device)?,
+                display_name,
+            })
         })
         .await
     }
@@ -490,9 +597,12 @@ impl Store for SqliteStore {
     async fn sign_out(&self, caller: &Caller) -> ApiResult<()> {
         let device = caller.device;
         self.tx(move |tx| {
-            tx.execute("UPDATE devices SET revoked_at = ?2 WHERE id = ?1", params![device.to_string(), now().millis()])
-                .map(|_| ())
-                .map_err(db)
+            tx.execute(
+                "UPDATE devices SET revoked_at = ?2 WHERE id = ?1",
+                params![device.to_string(), now().millis()],
+            )
+            .map(|_| ())
+            .map_err(db)
         })
         .await
     }
@@ -541,7 +651,12 @@ impl Store for SqliteStore {
         self.tx(move |tx| insert_actor(tx, device, &actor)).await
     }
 
-    async fn create_circle(&self, caller: &Caller, name: &str, role: Role) -> ApiResult<CircleSummary> {
+    async fn create_circle(
+        &self,
+        caller: &Caller,
+        name: &str,
+        role: Role,
+    ) -> ApiResult<CircleSummary> {
         let (caller, name, actor) = (caller.clone(), name.to_string(), self.server_actor.clone());
         self.tx(move |tx| {
             if !policy::CIRCLE_CREATORS.contains(&role) {
@@ -629,7 +744,14 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn create_invite(&self, caller: &Caller, circle: CircleId, role: Role, code_hash: &str, expires_at: Timestamp) -> ApiResult<InviteId> {
+    async fn create_invite(
+        &self,
+        caller: &Caller,
+        circle: CircleId,
+        role: Role,
+        code_hash: &str,
+        expires_at: Timestamp,
+    ) -> ApiResult<InviteId> {
         let (caller, code_hash) = (caller.clone(), code_hash.to_string());
         self.tx(move |tx| {
             let me = require_member(tx, &caller, circle)?;
@@ -649,7 +771,12 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn accept_invite(&self, caller: &Caller, code_hash: &str, relationship: Option<Relationship>) -> ApiResult<CircleSummary> {
+    async fn accept_invite(
+        &self,
+        caller: &Caller,
+        code_hash: &str,
+        relationship: Option<Relationship>,
+    ) -> ApiResult<CircleSummary> {
         let (caller, code_hash) = (caller.clone(), code_hash.to_string());
         self.tx(move |tx| {
             let invite = tx
@@ -698,7 +825,14 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn set_access(&self, caller: &Caller, circle: CircleId, member: MemberId, kind: DocKind, access: Access) -> ApiResult<()> {
+    async fn set_access(
+        &self,
+        caller: &Caller,
+        circle: CircleId,
+        member: MemberId,
+        kind: DocKind,
+        access: Access,
+    ) -> ApiResult<()> {
         let caller = caller.clone();
         self.tx(move |tx| {
             let me = require_member(tx, &caller, circle)?;
@@ -724,13 +858,25 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn remove_member(&self, caller: &Caller, circle: CircleId, member: MemberId) -> ApiResult<()> {
+    async fn remove_member(
+        &self,
+        caller: &Caller,
+        circle: CircleId,
+        member: MemberId,
+    ) -> ApiResult<()> {
         let caller = caller.clone();
         self.tx(move |tx| {
             let me = require_member(tx, &caller, circle)?;
             let leaving = member == caller.member;
-            require_action(&me, if leaving { CircleAction::Leave } else { CircleAction::RevokeMember })?;
-            if !leaving && !membership(tx, circle, member)?.is_some_and(|m| !m.revoked) {
+            require_action(
+                &me,
+                if leaving {
+                    CircleAction::Leave
+                } else {
+                    CircleAction::RevokeMember
+                },
+            )?;
+            if !leaving && membership(tx, circle, member)?.is_none_or(|m| m.revoked) {
                 return Err(ApiError::not_found("member"));
             }
             tx.execute(
@@ -739,13 +885,34 @@ impl Store for SqliteStore {
             )
             .map_err(db)?;
             forget_sync_states(tx, circle, member, None)?;
-            let action = if leaving { LogAction::Leave } else { LogAction::Revoke };
-            log(tx, LogRow { circle, member: caller.member, device: Some(caller.device), action, kind: None, subject: Some(member), detail: "" })
+            let action = if leaving {
+                LogAction::Leave
+            } else {
+                LogAction::Revoke
+            };
+            log(
+                tx,
+                LogRow {
+                    circle,
+                    member: caller.member,
+                    device: Some(caller.device),
+                    action,
+                    kind: None,
+                    subject: Some(member),
+                    detail: "",
+                },
+            )
         })
         .await
     }
 
-    async fn access_log(&self, caller: &Caller, circle: CircleId, before: Option<i64>, limit: usize) -> ApiResult<Vec<AccessLogEntry>> {
+    async fn access_log(
+        &self,
+        caller: &Caller,
+        circle: CircleId,
+        before: Option<i64>,
+        limit: usize,
+    ) -> ApiResult<Vec<AccessLogEntry>> {
         let caller = caller.clone();
         self.tx(move |tx| {
             let me = require_member(tx, &caller, circle)?;
@@ -782,17 +949,26 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn sync(&self, caller: &Caller, request: SyncRequest, limits: &Limits) -> ApiResult<SyncResponse> {
+    async fn sync(
+        &self,
+        caller: &Caller,
+        request: SyncRequest,
+        limits: &Limits,
+    ) -> ApiResult<SyncResponse> {
         let (caller, limits) = (caller.clone(), *limits);
         if request.docs.len() > limits.max_docs_per_sync {
             return Err(ApiError::new(
                 ErrorCode::TooLarge,
-                format!("at most {} documents per sync request", limits.max_docs_per_sync),
+                format!(
+                    "at most {} documents per sync request",
+                    limits.max_docs_per_sync
+                ),
             ));
         }
         self.tx(move |tx| {
             let actors = device_actors(tx, caller.device)?;
-            let mut standing: HashMap<CircleId, Option<(Membership, BTreeMap<DocKind, Access>)>> = HashMap::new();
+            let mut standing: HashMap<CircleId, Option<(Membership, BTreeMap<DocKind, Access>)>> =
+                HashMap::new();
             let mut replies = Vec::with_capacity(request.docs.len());
             for entry in request.docs {
                 let reply = |message: Option<Vec<u8>>, refused: Option<Refusal>| SyncDocReply {
@@ -801,44 +977,96 @@ impl Store for SqliteStore {
                     refused,
                 };
                 let Some(mut stored) = load_doc(tx, entry.doc)? else {
-                    replies.push(reply(None, refusal(ErrorCode::NotFound, "no such document")));
+                    replies.push(reply(
+                        None,
+                        refusal(ErrorCode::NotFound, "no such document"),
+                    ));
                     continue;
                 };
                 let (circle, kind) = (stored.circle, stored.kind);
-                if !standing.contains_key(&circle) {
+                if let std::collections::hash_map::Entry::Vacant(slot) = standing.entry(circle) {
                     let m = membership(tx, circle, caller.member)?;
-                    let access = match &m { Some(_) => access_map(tx, circle, caller.member)?, None => BTreeMap::new() };
-                    standing.insert(circle, m.map(|m| (m, access)));
+                    let access = match &m {
+                        Some(_) => access_map(tx, circle, caller.member)?,
+                        None => BTreeMap::new(),
+                    };
+                    slot.insert(m.map(|m| (m, access)));
                 }
                 let (role, access) = match standing.get(&circle).and_then(|s| s.as_ref()) {
                     None => {
-                        replies.push(reply(None, refusal(ErrorCode::Forbidden, "you are not a member of this circle")));
+                        replies.push(reply(
+                            None,
+                            refusal(ErrorCode::Forbidden, "you are not a member of this circle"),
+                        ));
                         continue;
                     }
                     Some((m, _)) if m.revoked => {
-                        replies.push(reply(None, refusal(ErrorCode::Revoked, "your membership of this circle was revoked; delete your copy")));
+                        replies.push(reply(
+                            None,
+                            refusal(
+                                ErrorCode::Revoked,
+                                "your membership of this circle was revoked; delete your copy",
+                            ),
+                        ));
                         continue;
                     }
-                    Some((m, access)) => (m.role, access.get(&kind).copied().unwrap_or(Access::None)),
+                    Some((m, access)) => {
+                        (m.role, access.get(&kind).copied().unwrap_or(Access::None))
+                    }
                 };
                 if !access.can_read() {
-                    replies.push(reply(None, refusal(ErrorCode::Revoked, "your access to this document was withdrawn; delete your copy")));
+                    replies.push(reply(
+                        None,
+                        refusal(
+                            ErrorCode::Revoked,
+                            "your access to this document was withdrawn; delete your copy",
+                        ),
+                    ));
                     continue;
                 }
                 let incoming = entry.message.as_ref().map(|b| b.0.as_slice());
                 if incoming.is_some_and(|m| m.len() > limits.max_sync_message_bytes) {
-                    replies.push(reply(None, refusal(ErrorCode::TooLarge, "the sync message is too large")));
+                    replies.push(reply(
+                        None,
+                        refusal(ErrorCode::TooLarge, "the sync message is too large"),
+                    ));
                     continue;
                 }
                 let state: Option<Vec<u8>> = tx
-                    .prepare_cached("SELECT state FROM sync_states WHERE device_id = ?1 AND document_id = ?2")
+                    .prepare_cached(
+                        "SELECT state FROM sync_states WHERE device_id = ?1 AND document_id = ?2",
+                    )
                     .map_err(db)?
-                    .query_row(params![caller.device.to_string(), entry.doc.to_string()], |r| r.get(0))
+                    .query_row(
+                        params![caller.device.to_string(), entry.doc.to_string()],
+                        |r| r.get(0),
+                    )
                     .optional()
                     .map_err(db)?;
-                let uploader = Uploader { member: caller.member, role, access, actors: &actors };
-                let step = exchange::step(kind, &mut stored.doc, state.as_deref(), incoming, uploader, stored.bytes, limits.max_document_bytes);
-                let log_row = |action, detail| LogRow { circle, member: caller.member, device: Some(caller.device), action, kind: Some(kind), subject: None, detail };
+                let uploader = Uploader {
+                    member: caller.member,
+                    role,
+                    access,
+                    actors: &actors,
+                };
+                let step = exchange::step(
+                    kind,
+                    &mut stored.doc,
+                    state.as_deref(),
+                    incoming,
+                    uploader,
+                    stored.bytes,
+                    limits.max_document_bytes,
+                );
+                let log_row = |action, detail| LogRow {
+                    circle,
+                    member: caller.member,
+                    device: Some(caller.device),
+                    action,
+                    kind: Some(kind),
+                    subject: None,
+                    detail,
+                };
                 if let Some(chunk) = &step.merged_chunk {
                     append_chunk(tx, entry.doc, &stored, chunk)?;
                     log(tx, log_row(LogAction::Write, ""))?;
@@ -854,7 +1082,11 @@ impl Store for SqliteStore {
                      ON CONFLICT (device_id, document_id) DO UPDATE SET state = excluded.state",
                 )
                 .map_err(db)?
-                .execute(params![caller.device.to_string(), entry.doc.to_string(), step.state])
+                .execute(params![
+                    caller.device.to_string(),
+                    entry.doc.to_string(),
+                    step.state
+                ])
                 .map_err(db)?;
                 replies.push(reply(step.reply, step.refused));
             }
@@ -863,12 +1095,22 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn server_edit(&self, caller: &Caller, circle: CircleId, kind: DocKind, edit: ServerEdit) -> ApiResult<()> {
+    async fn server_edit(
+        &self,
+        caller: &Caller,
+        circle: CircleId,
+        kind: DocKind,
+        edit: ServerEdit,
+    ) -> ApiResult<()> {
         let (caller, actor) = (caller.clone(), self.server_actor.clone());
         self.tx(move |tx| {
             require_member(tx, &caller, circle)?;
             let id: String = tx
-                .query_row("SELECT id FROM documents WHERE circle_id = ?1 AND kind = ?2", params![circle.to_string(), kind.as_str()], |r| r.get(0))
+                .query_row(
+                    "SELECT id FROM documents WHERE circle_id = ?1 AND kind = ?2",
+                    params![circle.to_string(), kind.as_str()],
+                    |r| r.get(0),
+                )
                 .map_err(db)?;
             let id: DocumentId = parse(&id)?;
             let Some(mut stored) = load_doc(tx, id)? else {
@@ -877,11 +1119,27 @@ impl Store for SqliteStore {
             let heads = stored.doc.get_heads();
             let mut doc = Document::from_automerge(kind, std::mem::take(&mut stored.doc));
             doc.set_actor(actor);
-            edit(&mut doc).map_err(|_| ApiError::new(ErrorCode::Invalid, "the server edit does not fit the schema"))?;
+            edit(&mut doc).map_err(|_| {
+                ApiError::new(
+                    ErrorCode::Invalid,
+                    "the server edit does not fit the schema",
+                )
+            })?;
             stored.doc = doc.into_automerge();
             let chunk = stored.doc.save_after(&heads);
             append_chunk(tx, id, &stored, &chunk)?;
-            log(tx, LogRow { circle, member: caller.member, device: None, action: LogAction::Write, kind: Some(kind), subject: None, detail: "server" })
+            log(
+                tx,
+                LogRow {
+                    circle,
+                    member: caller.member,
+                    device: None,
+                    action: LogAction::Write,
+                    kind: Some(kind),
+                    subject: None,
+                    detail: "server",
+                },
+            )
         })
         .await
     }

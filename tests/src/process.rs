@@ -1,0 +1,74 @@
+//! The real `carecircle-server` binary as a child process, for kill -9 and restart tests.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+/// The server binary, built next to the test executables (built here if missing).
+pub fn server_binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable");
+    let dir = exe.parent().and_then(Path::parent).expect("target dir");
+    let bin = dir.join("carecircle-server");
+    if !bin.exists() {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args([
+                "build",
+                "-p",
+                "carecircle-server",
+                "--bin",
+                "carecircle-server",
+            ])
+            .status()
+            .expect("cargo build");
+        assert!(status.success(), "building carecircle-server");
+    }
+    bin
+}
+
+/// A running server process.
+#[derive(Debug)]
+pub struct ServerProcess {
+    /// The child.
+    pub child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+}
+
+impl ServerProcess {
+    /// Starts the binary on `127.0.0.1:0` with `data_dir` and waits for its address.
+    pub fn start(data_dir: &Path, extra: &[&str]) -> Self {
+        let mut child = Command::new(server_binary())
+            .args(["--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(data_dir)
+            .args(["--login-attempts-per-minute", "100000"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn carecircle-server");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut base = None;
+        for line in BufReader::new(stdout).lines() {
+            let line = line.expect("read stdout");
+            if let Some(addr) = line.strip_prefix("carecircle-server listening on ") {
+                base = Some(addr.trim().to_string());
+                break;
+            }
+        }
+        let base = base.expect("server printed its address");
+        Self { child, base }
+    }
+
+    /// SIGKILL, then reap.
+    pub fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
