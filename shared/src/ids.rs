@@ -92,11 +92,22 @@ uuid_id!(
 /// The id of an item inside a document (a team member, an appointment, a note...).
 ///
 /// Stored as a string so it can key an Automerge map; always a UUID when created here.
-#[derive(
-    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Hydrate, Reconcile,
-)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct ItemId(pub String);
+
+impl Reconcile for ItemId {
+    type Key<'a> = autosurgeon::reconcile::NoKey;
+    fn reconcile<R: Reconciler>(&self, mut reconciler: R) -> Result<(), R::Error> {
+        reconciler.str(&self.0)
+    }
+}
+
+impl Hydrate for ItemId {
+    fn hydrate_string(s: &'_ str) -> Result<Self, HydrateError> {
+        Ok(Self(s.to_string()))
+    }
+}
 
 impl ItemId {
     /// A fresh random item id.

@@ -138,6 +138,14 @@ pub fn may_invite(inviter: Role, invitee: Role) -> bool {
     may(inviter, invite_action(invitee))
 }
 
+/// Roles whose own access is fixed at write: the consumer always keeps their whole record.
+pub const FIXED_ACCESS_ROLES: &[Role] = &[Role::Consumer];
+
+/// True when a member of `role` may have their document access changed by the consumer.
+pub fn access_can_change(role: Role) -> bool {
+    !FIXED_ACCESS_ROLES.contains(&role)
+}
+
 /// Roles that may create a circle: the consumer for themselves, or a case manager for a consumer.
 pub const CIRCLE_CREATORS: &[Role] = &[Role::Consumer, Role::CaseManager];
 
@@ -243,6 +251,8 @@ mod tests {
         assert!(may_answer_any_question(Role::Consumer));
         assert!(may_answer_any_question(Role::CaseManager));
         assert!(!may_answer_any_question(Role::Carer));
+        assert!(!access_can_change(Role::Consumer));
+        assert!(access_can_change(Role::Carer) && access_can_change(Role::CaseManager));
     }
 
     #[test]

@@ -559,3 +559,67 @@ fn item_rules_let_only_authors_change_notes_and_answerers_answer_questions() {
         .is_err()
     );
 }
+
+#[test]
+fn every_optional_link_and_time_round_trips() {
+    let by = MemberId::random();
+    let mut appts = server_doc(DocKind::Appointments);
+    let mut a = appointment("2026-11-23T10:00:00+11:00", "2026-11-23T11:00:00+11:00");
+    a.with_team = vec![ItemId::random()];
+    a.question_ids = vec![ItemId::random()];
+    a.double_checked_by = Some(by);
+    a.double_checked_at = Some(T0);
+    a.rescheduled_from = Some("2026-11-22T10:00:00+11:00".into());
+    a.created_by = Some(by);
+    let id = add_appointment(&mut appts, by, a.clone()).expect("add");
+    let back: Appointments = Document::load(DocKind::Appointments, &appts.save())
+        .expect("load")
+        .view()
+        .expect("view");
+    assert_eq!(back.items[&id], a);
+
+    let mut qs = server_doc(DocKind::Questions);
+    let q = Question {
+        text: "Which pharmacy?".into(),
+        asked_by: Some(by),
+        created_at: T0,
+        for_appointment: Some(ItemId::random()),
+        for_team_member: Some(ItemId::random()),
+        status: QuestionStatus::Answered,
+        answer: "The one on High St".into(),
+        answered_by: Some(by),
+        answered_at: Some(T0),
+        ..Default::default()
+    };
+    let qid = q.id.clone();
+    let stored = q.clone();
+    qs.change(by, "Added", T0, &Links::unknown(), |x: &mut Questions| {
+        x.items.insert(qid.clone(), stored);
+        Ok(())
+    })
+    .expect("question");
+    let back: Questions = qs.view().expect("view");
+    assert_eq!(back.items[&qid], q);
+
+    let mut team = server_doc(DocKind::Team);
+    let org = Organisation {
+        name: "Clinic".into(),
+        ..Default::default()
+    };
+    let member = TeamMember {
+        name: "GP".into(),
+        organisation_id: Some(org.id.clone()),
+        circle_member: Some(by),
+        ..Default::default()
+    };
+    let (oid, mid) = (org.id.clone(), member.id.clone());
+    let (o2, m2) = (org.clone(), member.clone());
+    team.change(by, "Added", T0, &Links::unknown(), |t: &mut Team| {
+        t.organisations.insert(oid.clone(), o2);
+        t.members.insert(mid.clone(), m2);
+        Ok(())
+    })
+    .expect("team");
+    let back: Team = team.view().expect("view");
+    assert_eq!(back.members[&member.id], member);
+}

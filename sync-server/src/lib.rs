@@ -163,3 +163,18 @@ pub async fn serve(
     .with_graceful_shutdown(shutdown)
     .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeouts_and_load_shedding_get_their_codes() {
+        let elapsed: BoxError = Box::new(tower::timeout::error::Elapsed::new());
+        assert_eq!(tower_error(elapsed).code, ErrorCode::Timeout);
+        let shed: BoxError = Box::new(tower::load_shed::error::Overloaded::new());
+        assert_eq!(tower_error(shed).code, ErrorCode::Overloaded);
+        let other: BoxError = "boom".into();
+        assert_eq!(tower_error(other).code, ErrorCode::Internal);
+    }
+}

@@ -841,7 +841,7 @@ impl Store for SqliteStore {
                 Some(m) if !m.revoked => m,
                 _ => return Err(ApiError::not_found("member")),
             };
-            if target.role == Role::Consumer {
+            if !policy::access_can_change(target.role) {
                 return Err(ApiError::forbidden("the consumer's own access cannot be changed"));
             }
             tx.execute(

@@ -1,0 +1,216 @@
+//! The HTTP client for the server API (reqwest: native, and `fetch` on wasm).
+
+use carecircle_shared::wire::{
+    AcceptInvite, AccessLogEntry, CircleDetail, CircleSummary, CreateCircle, CreateInvite,
+    ErrorBody, ErrorCode, Invite, LoginRequest, RegisterActor, RegisterRequest, Session, SetAccess,
+    SyncRequest, SyncResponse,
+};
+use carecircle_shared::{Access, CircleId, DocKind, MemberId, Relationship, Role};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::{AppError, AppResult};
+
+/// A client of one server, optionally signed in.
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base: String,
+    token: Option<String>,
+}
+
+impl Client {
+    /// A client of the server at `base` (e.g. `http://127.0.0.1:8080`).
+    pub fn new(base: &str) -> Self {
+        Self {
+            http: reqwest::Client::new(),
+            base: base.trim_end_matches('/').to_string(),
+            token: None,
+        }
+    }
+
+    /// Uses `token` for later requests.
+    pub fn set_token(&mut self, token: Option<String>) {
+        self.token = token;
+    }
+
+    /// Points the client at another server address (same session).
+    pub fn set_base(&mut self, base: &str) {
+        self.base = base.trim_end_matches('/').to_string();
+    }
+
+    /// The server address.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    async fn send<T: DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&(impl Serialize + ?Sized)>,
+    ) -> AppResult<T> {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(token) = &self.token {
+            req = req.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        let resp = req.send().await.map_err(|_| AppError::Offline)?;
+        let status = resp.status();
+        let bytes = resp.bytes().await.map_err(|_| AppError::Offline)?;
+        if status.is_success() {
+            let text: &[u8] = if bytes.is_empty() { b"null" } else { &bytes };
+            return serde_json::from_slice(text).map_err(|_| AppError::Server {
+                code: ErrorCode::Internal,
+                message: "the server's answer could not be read".into(),
+            });
+        }
+        Err(match serde_json::from_slice::<ErrorBody>(&bytes) {
+            Ok(body) => AppError::Server {
+                code: body.error.code,
+                message: body.error.message,
+            },
+            Err(_) => AppError::Server {
+                code: ErrorCode::Internal,
+                message: format!("the server answered {status}"),
+            },
+        })
+    }
+
+    async fn get<T: DeserializeOwned>(&self, path: &str) -> AppResult<T> {
+        self.send(reqwest::Method::GET, path, None::<&()>).await
+    }
+
+    async fn post<T: DeserializeOwned>(&self, path: &str, body: &impl Serialize) -> AppResult<T> {
+        self.send(reqwest::Method::POST, path, Some(body)).await
+    }
+
+    /// Creates an account and signs this device in.
+    pub async fn register(&self, req: &RegisterRequest) -> AppResult<Session> {
+        self.post("/v1/accounts", req).await
+    }
+
+    /// Signs this device in.
+    pub async fn login(&self, req: &LoginRequest) -> AppResult<Session> {
+        self.post("/v1/sessions", req).await
+    }
+
+    /// Signs this device out on the server.
+    pub async fn logout(&self) -> AppResult<()> {
+        self.send(reqwest::Method::DELETE, "/v1/sessions/current", None::<&()>)
+            .await
+    }
+
+    /// Registers another actor id for this device.
+    pub async fn register_actor(&self, actor_hex: &str) -> AppResult<()> {
+        self.post(
+            "/v1/devices/current/actors",
+            &RegisterActor {
+                actor: actor_hex.to_string(),
+            },
+        )
+        .await
+    }
+
+    /// My circles.
+    pub async fn circles(&self) -> AppResult<Vec<CircleSummary>> {
+        self.get("/v1/circles").await
+    }
+
+    /// Creates a circle.
+    pub async fn create_circle(&self, name: &str, role: Role) -> AppResult<CircleSummary> {
+        self.post(
+            "/v1/circles",
+            &CreateCircle {
+                name: name.to_string(),
+                role,
+            },
+        )
+        .await
+    }
+
+    /// A circle with its members.
+    pub async fn circle(&self, circle: CircleId) -> AppResult<CircleDetail> {
+        self.get(&format!("/v1/circles/{circle}")).await
+    }
+
+    /// Creates an invite.
+    pub async fn invite(
+        &self,
+        circle: CircleId,
+        role: Role,
+        expires_in_secs: Option<u64>,
+    ) -> AppResult<Invite> {
+        self.post(
+            &format!("/v1/circles/{circle}/invites"),
+            &CreateInvite {
+                role,
+                expires_in_secs,
+            },
+        )
+        .await
+    }
+
+    /// Joins a circle with an invite code.
+    pub async fn accept(
+        &self,
+        code: &str,
+        relationship: Option<Relationship>,
+    ) -> AppResult<CircleSummary> {
+        self.post(
+            "/v1/invites/accept",
+            &AcceptInvite {
+                code: code.to_string(),
+                relationship,
+            },
+        )
+        .await
+    }
+
+    /// Sets a member's access to a document.
+    pub async fn set_access(
+        &self,
+        circle: CircleId,
+        member: MemberId,
+        kind: DocKind,
+        access: Access,
+    ) -> AppResult<()> {
+        self.send(
+            reqwest::Method::PUT,
+            &format!("/v1/circles/{circle}/members/{member}/access"),
+            Some(&SetAccess { kind, access }),
+        )
+        .await
+    }
+
+    /// Revokes a member, or leaves.
+    pub async fn remove_member(&self, circle: CircleId, member: MemberId) -> AppResult<()> {
+        self.send(
+            reqwest::Method::DELETE,
+            &format!("/v1/circles/{circle}/members/{member}"),
+            None::<&()>,
+        )
+        .await
+    }
+
+    /// A page of the access log.
+    pub async fn access_log(
+        &self,
+        circle: CircleId,
+        before: Option<i64>,
+        limit: usize,
+    ) -> AppResult<Vec<AccessLogEntry>> {
+        let before = before.map(|b| format!("&before={b}")).unwrap_or_default();
+        self.get(&format!(
+            "/v1/circles/{circle}/access-log?limit={limit}{before}"
+        ))
+        .await
+    }
+
+    /// One batched sync exchange.
+    pub async fn sync(&self, req: &SyncRequest) -> AppResult<SyncResponse> {
+        self.post("/v1/sync", req).await
+    }
+}

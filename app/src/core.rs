@@ -1,0 +1,356 @@
+//! The app core: one signed-in device's circles and documents, and the one local edit path.
+//!
+//! Screens and the command line call this; it keeps documents in memory, writes every edit to
+//! the local store before reporting it saved, and syncs through [`crate::engine`].
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use carecircle_shared::automerge::{ActorId, Automerge};
+use carecircle_shared::schema::{Appointments, DocSchema, Questions, Team};
+use carecircle_shared::wire::{CircleSummary, LoginRequest, RegisterRequest, Session};
+use carecircle_shared::{
+    CircleId, DocKind, Document, DocumentId, ItemId, Links, MemberId, Relationship, Role,
+    Timestamp, ValidationError,
+};
+
+use crate::client::Client;
+use crate::error::{AppError, AppResult};
+use crate::store::{LocalStore, SavedSession};
+
+/// Where syncing stands, for the always-visible status line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncStatus {
+    /// The last attempt could not reach the server.
+    pub offline: bool,
+    /// When the last complete sync finished.
+    pub last_synced_at: Option<Timestamp>,
+}
+
+/// The app core for one device.
+pub struct CareCircle {
+    pub(crate) store: Box<dyn LocalStore>,
+    pub(crate) client: Client,
+    pub(crate) session: Option<SavedSession>,
+    pub(crate) circles: Vec<CircleSummary>,
+    pub(crate) docs: BTreeMap<DocumentId, Document>,
+    pub(crate) status: SyncStatus,
+    pub(crate) clock: fn() -> Timestamp,
+}
+
+impl std::fmt::Debug for CareCircle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CareCircle")
+            .field("server", &self.client.base())
+            .field("circles", &self.circles.len())
+            .field("docs", &self.docs.len())
+            .finish()
+    }
+}
+
+/// The device clock.
+pub fn system_clock() -> Timestamp {
+    let ms = chrono::Utc::now().timestamp_millis();
+    Timestamp(ms)
+}
+
+/// Loads a stored document: snapshot, then chunks.
+pub(crate) fn assemble(kind: DocKind, parts: &[Vec<u8>], actor: ActorId) -> AppResult<Document> {
+    let mut doc = Automerge::new();
+    for part in parts.iter().filter(|p| !p.is_empty()) {
+        doc.load_incremental(part)
+            .map_err(|_| AppError::Storage("a stored document could not be read".into()))?;
+    }
+    let mut doc = Document::from_automerge(kind, doc);
+    doc.set_actor(actor);
+    Ok(doc)
+}
+
+impl CareCircle {
+    /// Opens the core over a local store; restores the session, circles and documents saved there.
+    pub async fn open(store: Box<dyn LocalStore>, server: &str) -> AppResult<Self> {
+        let session = store.session().await?;
+        let mut client = Client::new(session.as_ref().map_or(server, |s| s.server.as_str()));
+        client.set_token(session.as_ref().map(|s| s.token.clone()));
+        let circles = store.circles().await?;
+        let actor = session
+            .as_ref()
+            .and_then(|s| hex::decode(&s.actor).ok())
+            .map(ActorId::from)
+            .unwrap_or_else(ActorId::random);
+        let mut docs = BTreeMap::new();
+        for (id, kind) in store.documents().await? {
+            if let Some(parts) = store.load(id).await? {
+                docs.insert(id, assemble(kind, &parts, actor.clone())?);
+            }
+        }
+        Ok(Self {
+            store,
+            client,
+            session,
+            circles,
+            docs,
+            status: SyncStatus::default(),
+            clock: system_clock,
+        })
+    }
+
+    /// Uses another clock (tests).
+    pub fn set_clock(&mut self, clock: fn() -> Timestamp) {
+        self.clock = clock;
+    }
+
+    /// Now, by this device's clock.
+    pub fn now(&self) -> Timestamp {
+        (self.clock)()
+    }
+
+    /// Points the core at another server address (keeps the session).
+    pub async fn set_server(&mut self, base: &str) -> AppResult<()> {
+        self.client.set_base(base);
+        if let Some(s) = &mut self.session {
+            s.server = base.to_string();
+            self.store.set_session(Some(s)).await?;
+        }
+        Ok(())
+    }
+
+    /// The signed-in session.
+    pub fn session(&self) -> Option<&SavedSession> {
+        self.session.as_ref()
+    }
+
+    /// The signed-in member.
+    pub fn me(&self) -> AppResult<MemberId> {
+        self.session
+            .as_ref()
+            .map(|s| s.member)
+            .ok_or(AppError::NotSignedIn)
+    }
+
+    pub(crate) fn actor(&self) -> AppResult<ActorId> {
+        let s = self.session.as_ref().ok_or(AppError::NotSignedIn)?;
+        hex::decode(&s.actor)
+            .map(ActorId::from)
+            .map_err(|_| AppError::Storage("the saved actor id is unreadable".into()))
+    }
+
+    async fn start_session(&mut self, session: Session, actor: &ActorId) -> AppResult<()> {
+        let saved = SavedSession {
+            server: self.client.base().to_string(),
+            token: session.token.clone(),
+            member: session.member,
+            device: session.device,
+            display_name: session.display_name,
+            actor: actor.to_hex_string(),
+        };
+        self.store.set_session(Some(&saved)).await?;
+        self.client.set_token(Some(session.token));
+        self.session = Some(saved);
+        Ok(())
+    }
+
+    /// Creates an account and signs this device in.
+    pub async fn register(
+        &mut self,
+        username: &str,
+        password: &str,
+        display_name: &str,
+        device_name: &str,
+    ) -> AppResult<()> {
+        let actor = ActorId::random();
+        let session = self
+            .client
+            .register(&RegisterRequest {
+                username: username.into(),
+                password: password.into(),
+                display_name: display_name.into(),
+                device_name: device_name.into(),
+                actor: actor.to_hex_string(),
+            })
+            .await?;
+        self.start_session(session, &actor).await
+    }
+
+    /// Signs this device in.
+    pub async fn sign_in(
+        &mut self,
+        username: &str,
+        password: &str,
+        device_name: &str,
+    ) -> AppResult<()> {
+        let actor = ActorId::random();
+        let session = self
+            .client
+            .login(&LoginRequest {
+                username: username.into(),
+                password: password.into(),
+                device_name: device_name.into(),
+                actor: actor.to_hex_string(),
+            })
+            .await?;
+        self.start_session(session, &actor).await
+    }
+
+    /// My circles (a case manager's caseload), as last synced.
+    pub fn circles(&self) -> &[CircleSummary] {
+        &self.circles
+    }
+
+    /// One circle.
+    pub fn circle(&self, circle: CircleId) -> AppResult<&CircleSummary> {
+        self.circles
+            .iter()
+            .find(|c| c.id == circle)
+            .ok_or(AppError::NoCircle)
+    }
+
+    /// My role in a circle.
+    pub fn role(&self, circle: CircleId) -> AppResult<Role> {
+        Ok(self.circle(circle)?.role)
+    }
+
+    /// Creates a circle (as its consumer, or as a case manager for a consumer).
+    pub async fn create_circle(&mut self, name: &str, role: Role) -> AppResult<CircleId> {
+        let c = self.client.create_circle(name, role).await?;
+        let id = c.id;
+        self.adopt_circles(vec![c], false).await?;
+        Ok(id)
+    }
+
+    /// Joins a circle with an invite code.
+    pub async fn join(
+        &mut self,
+        code: &str,
+        relationship: Option<Relationship>,
+    ) -> AppResult<CircleId> {
+        let c = self.client.accept(code, relationship).await?;
+        let id = c.id;
+        self.adopt_circles(vec![c], false).await?;
+        Ok(id)
+    }
+
+    /// Merges fetched circle summaries into the saved list (`complete`: the list is all of them).
+    pub(crate) async fn adopt_circles(
+        &mut self,
+        fetched: Vec<CircleSummary>,
+        complete: bool,
+    ) -> AppResult<()> {
+        let actor = self.actor()?;
+        if complete {
+            self.circles = fetched;
+        } else {
+            for c in fetched {
+                self.circles.retain(|x| x.id != c.id);
+                self.circles.push(c);
+            }
+        }
+        for c in &self.circles {
+            for d in &c.documents {
+                self.docs
+                    .entry(d.id)
+                    .or_insert_with(|| Document::empty(d.kind, actor.clone()));
+            }
+        }
+        self.store.set_circles(&self.circles).await
+    }
+
+    /// The id of one of a circle's documents, if this member may read it.
+    pub fn doc_id(&self, circle: CircleId, kind: DocKind) -> AppResult<DocumentId> {
+        self.circle(circle)?
+            .documents
+            .iter()
+            .find(|d| d.kind == kind)
+            .map(|d| d.id)
+            .ok_or(AppError::NoDocument(kind))
+    }
+
+    /// A document on this device.
+    pub fn document(&self, circle: CircleId, kind: DocKind) -> AppResult<&Document> {
+        self.docs
+            .get(&self.doc_id(circle, kind)?)
+            .filter(|d| d.has_skeleton())
+            .ok_or(AppError::NoDocument(kind))
+    }
+
+    /// The typed content of one of a circle's documents.
+    pub fn view<T: DocSchema>(&self, circle: CircleId) -> AppResult<T> {
+        Ok(self.document(circle, T::KIND)?.view()?)
+    }
+
+    fn ids<T: DocSchema>(
+        &self,
+        circle: CircleId,
+        ids: impl Fn(&T) -> BTreeSet<ItemId>,
+    ) -> Option<BTreeSet<ItemId>> {
+        self.view::<T>(circle).ok().map(|v| ids(&v))
+    }
+
+    /// The ids of the circle's other documents, for checking links in an edit.
+    pub fn links(&self, circle: CircleId) -> Links {
+        Links {
+            appointments: self.ids(circle, |a: &Appointments| a.items.keys().cloned().collect()),
+            questions: self.ids(circle, |q: &Questions| q.items.keys().cloned().collect()),
+            team: self.ids(circle, |t: &Team| t.members.keys().cloned().collect()),
+        }
+    }
+
+    /// The one local edit path: checks the policy allows writing, applies `f` through the shared
+    /// edit helper, and stores the new changes durably before returning.
+    pub async fn edit<T: DocSchema, R>(
+        &mut self,
+        circle: CircleId,
+        what: &str,
+        f: impl FnOnce(&mut T) -> Result<R, ValidationError>,
+    ) -> AppResult<R> {
+        let me = self.me()?;
+        let entry = self
+            .circle(circle)?
+            .documents
+            .iter()
+            .find(|d| d.kind == T::KIND)
+            .cloned()
+            .ok_or(AppError::NoDocument(T::KIND))?;
+        if !entry.access.can_write() {
+            return Err(AppError::NotAllowed("you may read this but not change it"));
+        }
+        let links = self.links(circle);
+        let now = self.now();
+        let doc = self
+            .docs
+            .get_mut(&entry.id)
+            .ok_or(AppError::NoDocument(T::KIND))?;
+        let before = doc.heads();
+        let result = doc.change(me, what, now, &links, f)?;
+        let chunk = doc.automerge().save_after(&before);
+        if !chunk.is_empty()
+            && let Err(e) = self.store.append(entry.id, T::KIND, &chunk).await
+        {
+            // Not durable: undo in memory so what is shown is what is saved.
+            if let Some(parts) = self.store.load(entry.id).await.ok().flatten() {
+                let actor = self.actor()?;
+                self.docs
+                    .insert(entry.id, assemble(T::KIND, &parts, actor)?);
+            }
+            return Err(e);
+        }
+        Ok(result)
+    }
+
+    /// Signs out: refuses while local changes have not reached the server, unless `discard`.
+    /// Returns how many unsynced changes there were.
+    pub async fn sign_out(&mut self, discard: bool) -> AppResult<usize> {
+        let waiting = self.waiting().await?;
+        if waiting > 0 && !discard {
+            return Err(AppError::NotAllowed(
+                "some changes have not been synced yet; sync first or discard them",
+            ));
+        }
+        let _ = self.client.logout().await;
+        self.store.clear().await?;
+        self.session = None;
+        self.circles.clear();
+        self.docs.clear();
+        self.client.set_token(None);
+        Ok(waiting)
+    }
+}

@@ -1,0 +1,123 @@
+//! The device's own storage, behind one async trait with an implementation per platform.
+//!
+//! Per document: a compacted snapshot plus appended change chunks, the sync state, and the heads
+//! last seen by the person (for "what changed since you last looked"). Also the session, the
+//! circle list, and refused edits kept readable. A write returns only once it is durable.
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod sqlite;
+
+use carecircle_shared::automerge::ChangeHash;
+use carecircle_shared::wire::{CircleSummary, ErrorCode};
+use carecircle_shared::{DeviceId, DocKind, DocumentId, MemberId, Timestamp};
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppResult;
+
+/// A signed-in device's session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedSession {
+    /// Server address.
+    pub server: String,
+    /// Bearer token.
+    pub token: String,
+    /// The member.
+    pub member: MemberId,
+    /// This device.
+    pub device: DeviceId,
+    /// The member's display name.
+    pub display_name: String,
+    /// The actor id this device writes with now (hex); a reset registers a new one.
+    pub actor: String,
+}
+
+/// An upload the server refused, kept readable and recoverable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefusedEdit {
+    /// Local id.
+    pub id: i64,
+    /// The document.
+    pub doc: DocumentId,
+    /// Its kind.
+    pub kind: DocKind,
+    /// Why it was refused.
+    pub code: ErrorCode,
+    /// The server's explanation.
+    pub message: String,
+    /// When it was set aside.
+    pub at: Timestamp,
+    /// The whole local copy as it was, with the refused edits (Automerge bytes).
+    pub copy: Vec<u8>,
+    /// Dealt with (reset, or the document was deleted): kept readable, no longer holds syncing back.
+    pub resolved: bool,
+}
+
+/// `Send + Sync` on native targets (stores are shared with async runtimes), nothing on wasm.
+#[cfg(not(target_arch = "wasm32"))]
+pub trait Platform: Send + Sync {}
+#[cfg(not(target_arch = "wasm32"))]
+impl<T: Send + Sync> Platform for T {}
+/// `Send + Sync` on native targets (stores are shared with async runtimes), nothing on wasm.
+#[cfg(target_arch = "wasm32")]
+pub trait Platform {}
+#[cfg(target_arch = "wasm32")]
+impl<T> Platform for T {}
+
+/// Local storage.
+#[cfg_attr(not(target_arch = "wasm32"), async_trait::async_trait)]
+#[cfg_attr(target_arch = "wasm32", async_trait::async_trait(?Send))]
+pub trait LocalStore: Platform {
+    /// The saved session, if signed in.
+    async fn session(&self) -> AppResult<Option<SavedSession>>;
+    /// Saves (or with `None` forgets) the session.
+    async fn set_session(&self, session: Option<&SavedSession>) -> AppResult<()>;
+    /// The circle list as last fetched.
+    async fn circles(&self) -> AppResult<Vec<CircleSummary>>;
+    /// Saves the circle list.
+    async fn set_circles(&self, circles: &[CircleSummary]) -> AppResult<()>;
+    /// Ids and kinds of every stored document.
+    async fn documents(&self) -> AppResult<Vec<(DocumentId, DocKind)>>;
+    /// A document's snapshot followed by its chunks, in order (`None` if not stored).
+    async fn load(&self, doc: DocumentId) -> AppResult<Option<Vec<Vec<u8>>>>;
+    /// Appends a change chunk (creating the document if new); durable when it returns.
+    async fn append(&self, doc: DocumentId, kind: DocKind, chunk: &[u8]) -> AppResult<()>;
+    /// Replaces snapshot and chunks with one snapshot (compaction, reset).
+    async fn replace(&self, doc: DocumentId, kind: DocKind, snapshot: &[u8]) -> AppResult<()>;
+    /// Deletes a document with its sync state and last-seen heads.
+    async fn delete(&self, doc: DocumentId) -> AppResult<()>;
+    /// The stored sync state.
+    async fn sync_state(&self, doc: DocumentId) -> AppResult<Option<Vec<u8>>>;
+    /// Stores (or with `None` forgets) the sync state.
+    async fn set_sync_state(&self, doc: DocumentId, state: Option<&[u8]>) -> AppResult<()>;
+    /// The heads the person last looked at.
+    async fn last_seen(&self, doc: DocumentId) -> AppResult<Vec<ChangeHash>>;
+    /// Records the heads the person has now looked at.
+    async fn set_last_seen(&self, doc: DocumentId, heads: &[ChangeHash]) -> AppResult<()>;
+    /// Keeps a refused edit; returns its local id.
+    async fn add_refused(&self, edit: &RefusedEdit) -> AppResult<i64>;
+    /// Refused edits, oldest first.
+    async fn refused(&self) -> AppResult<Vec<RefusedEdit>>;
+    /// Marks a refused edit dealt with; it stays readable.
+    async fn resolve_refused(&self, id: i64) -> AppResult<()>;
+    /// Forgets a refused edit (after recovering or dismissing it).
+    async fn dismiss_refused(&self, id: i64) -> AppResult<()>;
+    /// Deletes everything (sign-out).
+    async fn clear(&self) -> AppResult<()>;
+}
+
+/// Heads as stored (hex, comma-separated).
+pub fn encode_heads(heads: &[ChangeHash]) -> String {
+    heads
+        .iter()
+        .map(|h| h.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Heads from their stored form; unreadable entries are skipped.
+pub fn decode_heads(s: &str) -> Vec<ChangeHash> {
+    s.split(',')
+        .filter(|p| !p.is_empty())
+        .filter_map(|p| p.parse().ok())
+        .collect()
+}

@@ -1,0 +1,310 @@
+//! The desktop and mobile store: one SQLite file (WAL, `synchronous=FULL`): an edit is "saved on
+//! this device" only once its transaction has committed.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use carecircle_shared::automerge::ChangeHash;
+use carecircle_shared::wire::CircleSummary;
+use carecircle_shared::{DocKind, DocumentId, Timestamp};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::{LocalStore, RefusedEdit, SavedSession, decode_heads, encode_heads};
+use crate::error::{AppError, AppResult};
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+CREATE TABLE IF NOT EXISTS documents (
+    id TEXT PRIMARY KEY, kind TEXT NOT NULL, snapshot BLOB NOT NULL,
+    sync_state BLOB, last_seen TEXT NOT NULL DEFAULT ''
+) STRICT;
+CREATE TABLE IF NOT EXISTS chunks (
+    document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (document_id, seq)
+) STRICT;
+CREATE TABLE IF NOT EXISTS refused (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, document_id TEXT NOT NULL, kind TEXT NOT NULL,
+    code TEXT NOT NULL, message TEXT NOT NULL, at INTEGER NOT NULL, copy BLOB NOT NULL,
+    resolved INTEGER NOT NULL DEFAULT 0
+) STRICT;
+"#;
+
+/// SQLite-backed local store.
+#[derive(Debug)]
+pub struct SqliteLocalStore {
+    conn: Mutex<Connection>,
+}
+
+fn err(e: impl std::fmt::Display) -> AppError {
+    AppError::Storage(e.to_string())
+}
+
+impl SqliteLocalStore {
+    /// Opens (creating) the store at `path`.
+    pub fn open(path: &Path) -> AppResult<Self> {
+        let conn = Connection::open(path).map_err(err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(err)?;
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(err)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(AppError::Storage("WAL mode unavailable".into()));
+        }
+        conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
+            .map_err(err)?;
+        conn.execute_batch(SCHEMA).map_err(err)?;
+        Ok(Self {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>) -> AppResult<T> {
+        let mut conn = self
+            .conn
+            .lock()
+            .map_err(|_| AppError::Storage("store lock poisoned".into()))?;
+        f(&mut conn).map_err(err)
+    }
+
+    fn get_kv(&self, key: &str) -> AppResult<Option<String>> {
+        self.with(|c| {
+            c.query_row("SELECT value FROM kv WHERE key = ?1", params![key], |r| {
+                r.get(0)
+            })
+            .optional()
+        })
+    }
+
+    fn set_kv(&self, key: &str, value: Option<&str>) -> AppResult<()> {
+        self.with(|c| match value {
+            Some(v) => c
+                .execute(
+                    "INSERT INTO kv (key, value) VALUES (?1, ?2)
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    params![key, v],
+                )
+                .map(|_| ()),
+            None => c
+                .execute("DELETE FROM kv WHERE key = ?1", params![key])
+                .map(|_| ()),
+        })
+    }
+}
+
+fn json<T: serde::Serialize>(v: &T) -> AppResult<String> {
+    serde_json::to_string(v).map_err(err)
+}
+
+#[async_trait::async_trait]
+impl LocalStore for SqliteLocalStore {
+    async fn session(&self) -> AppResult<Option<SavedSession>> {
+        self.get_kv("session")?
+            .map(|s| serde_json::from_str(&s).map_err(err))
+            .transpose()
+    }
+
+    async fn set_session(&self, session: Option<&SavedSession>) -> AppResult<()> {
+        let value = session.map(json).transpose()?;
+        self.set_kv("session", value.as_deref())
+    }
+
+    async fn circles(&self) -> AppResult<Vec<CircleSummary>> {
+        Ok(self
+            .get_kv("circles")?
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or_default())
+    }
+
+    async fn set_circles(&self, circles: &[CircleSummary]) -> AppResult<()> {
+        self.set_kv("circles", Some(&json(&circles)?))
+    }
+
+    async fn documents(&self) -> AppResult<Vec<(DocumentId, DocKind)>> {
+        let rows: Vec<(String, String)> = self.with(|c| {
+            let mut stmt = c.prepare("SELECT id, kind FROM documents")?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect()
+        })?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(id, kind)| Some((id.parse().ok()?, kind.parse().ok()?)))
+            .collect())
+    }
+
+    async fn load(&self, doc: DocumentId) -> AppResult<Option<Vec<Vec<u8>>>> {
+        self.with(|c| {
+            let snapshot: Option<Vec<u8>> = c
+                .query_row(
+                    "SELECT snapshot FROM documents WHERE id = ?1",
+                    params![doc.to_string()],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let Some(snapshot) = snapshot else {
+                return Ok(None);
+            };
+            let mut out = vec![snapshot];
+            let mut stmt =
+                c.prepare_cached("SELECT data FROM chunks WHERE document_id = ?1 ORDER BY seq")?;
+            for chunk in stmt.query_map(params![doc.to_string()], |r| r.get(0))? {
+                out.push(chunk?);
+            }
+            Ok(Some(out))
+        })
+    }
+
+    async fn append(&self, doc: DocumentId, kind: DocKind, chunk: &[u8]) -> AppResult<()> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            tx.execute(
+                "INSERT OR IGNORE INTO documents (id, kind, snapshot) VALUES (?1, ?2, x'')",
+                params![doc.to_string(), kind.as_str()],
+            )?;
+            tx.execute(
+                "INSERT INTO chunks (document_id, seq, data) VALUES (?1,
+                 COALESCE((SELECT MAX(seq) FROM chunks WHERE document_id = ?1), 0) + 1, ?2)",
+                params![doc.to_string(), chunk],
+            )?;
+            tx.commit()
+        })
+    }
+
+    async fn replace(&self, doc: DocumentId, kind: DocKind, snapshot: &[u8]) -> AppResult<()> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            tx.execute(
+                "INSERT INTO documents (id, kind, snapshot) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (id) DO UPDATE SET snapshot = excluded.snapshot",
+                params![doc.to_string(), kind.as_str(), snapshot],
+            )?;
+            tx.execute(
+                "DELETE FROM chunks WHERE document_id = ?1",
+                params![doc.to_string()],
+            )?;
+            tx.commit()
+        })
+    }
+
+    async fn delete(&self, doc: DocumentId) -> AppResult<()> {
+        self.with(|c| {
+            c.execute(
+                "DELETE FROM documents WHERE id = ?1",
+                params![doc.to_string()],
+            )
+            .map(|_| ())
+        })
+    }
+
+    async fn sync_state(&self, doc: DocumentId) -> AppResult<Option<Vec<u8>>> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT sync_state FROM documents WHERE id = ?1",
+                params![doc.to_string()],
+                |r| r.get::<_, Option<Vec<u8>>>(0),
+            )
+            .optional()
+            .map(Option::flatten)
+        })
+    }
+
+    async fn set_sync_state(&self, doc: DocumentId, state: Option<&[u8]>) -> AppResult<()> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE documents SET sync_state = ?2 WHERE id = ?1",
+                params![doc.to_string(), state],
+            )
+            .map(|_| ())
+        })
+    }
+
+    async fn last_seen(&self, doc: DocumentId) -> AppResult<Vec<ChangeHash>> {
+        let s: Option<String> = self.with(|c| {
+            c.query_row(
+                "SELECT last_seen FROM documents WHERE id = ?1",
+                params![doc.to_string()],
+                |r| r.get(0),
+            )
+            .optional()
+        })?;
+        Ok(s.map(|s| decode_heads(&s)).unwrap_or_default())
+    }
+
+    async fn set_last_seen(&self, doc: DocumentId, heads: &[ChangeHash]) -> AppResult<()> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE documents SET last_seen = ?2 WHERE id = ?1",
+                params![doc.to_string(), encode_heads(heads)],
+            )
+            .map(|_| ())
+        })
+    }
+
+    async fn add_refused(&self, edit: &RefusedEdit) -> AppResult<i64> {
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO refused (document_id, kind, code, message, at, copy, resolved) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    edit.doc.to_string(),
+                    edit.kind.as_str(),
+                    edit.code.as_str(),
+                    edit.message,
+                    edit.at.millis(),
+                    edit.copy,
+                    edit.resolved
+                ],
+            )?;
+            Ok(c.last_insert_rowid())
+        })
+    }
+
+    async fn refused(&self) -> AppResult<Vec<RefusedEdit>> {
+        type Row = (i64, String, String, String, String, i64, Vec<u8>, bool);
+        let rows: Vec<Row> = self.with(|c| {
+            let mut stmt = c.prepare(
+                "SELECT id, document_id, kind, code, message, at, copy, resolved FROM refused ORDER BY id",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
+            })?;
+            rows.collect()
+        })?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(id, doc, kind, code, message, at, copy, resolved)| {
+                Some(RefusedEdit {
+                    id,
+                    doc: doc.parse().ok()?,
+                    kind: kind.parse().ok()?,
+                    code: code.parse().ok()?,
+                    message,
+                    at: Timestamp(at),
+                    copy,
+                    resolved,
+                })
+            })
+            .collect())
+    }
+
+    async fn resolve_refused(&self, id: i64) -> AppResult<()> {
+        self.with(|c| {
+            c.execute("UPDATE refused SET resolved = 1 WHERE id = ?1", params![id])
+                .map(|_| ())
+        })
+    }
+
+    async fn dismiss_refused(&self, id: i64) -> AppResult<()> {
+        self.with(|c| {
+            c.execute("DELETE FROM refused WHERE id = ?1", params![id])
+                .map(|_| ())
+        })
+    }
+
+    async fn clear(&self) -> AppResult<()> {
+        self.with(|c| {
+            c.execute_batch(
+                "DELETE FROM chunks; DELETE FROM documents; DELETE FROM refused; DELETE FROM kv;",
+            )
+        })
+    }
+}

@@ -1,0 +1,468 @@
+//! The three journeys (and consent), end to end: the real app core on real SQLite files,
+//! syncing through a real server on `127.0.0.1:0`.
+
+use std::path::Path;
+
+use carecircle_app::ops::attention::Reminder;
+use carecircle_app::{AppError, CareCircle, SqliteLocalStore};
+use carecircle_shared::automerge::ScalarValue;
+use carecircle_shared::schema::*;
+use carecircle_shared::{Access, CircleId, DocKind, Relationship, Role, Timestamp};
+use carecircle_tests::TestServer;
+use chrono::{Duration, FixedOffset, TimeZone, Utc};
+
+const PASSWORD: &str = "a long test password";
+
+async fn device(dir: &Path, name: &str, server: &str) -> CareCircle {
+    let store = SqliteLocalStore::open(&dir.join(format!("{name}.sqlite3"))).expect("local store");
+    CareCircle::open(Box::new(store), server)
+        .await
+        .expect("open core")
+}
+
+async fn person(dir: &Path, name: &str, server: &str) -> CareCircle {
+    let mut d = device(dir, name, server).await;
+    d.register(name, PASSWORD, &format!("{name} (test)"), "phone")
+        .await
+        .expect("register");
+    d
+}
+
+fn at(days: i64, hh: u32, mm: u32) -> String {
+    let tz = FixedOffset::east_opt(11 * 3600).expect("offset");
+    let day = Utc::now().with_timezone(&tz).date_naive() + Duration::days(days);
+    tz.from_local_datetime(&day.and_hms_opt(hh, mm, 0).expect("time"))
+        .single()
+        .expect("local")
+        .to_rfc3339()
+}
+
+fn appointment(purpose: &str, start: String, end: String) -> Appointment {
+    Appointment {
+        purpose: purpose.into(),
+        start,
+        end,
+        ..Default::default()
+    }
+}
+
+/// A circle a case manager created for a consumer, with both on their own device.
+async fn cm_and_consumer(
+    dir: &Path,
+    server: &str,
+    prefix: &str,
+) -> (CareCircle, CareCircle, CircleId) {
+    let mut cm = person(dir, &format!("{prefix}-cm"), server).await;
+    let circle = cm
+        .create_circle(prefix, Role::CaseManager)
+        .await
+        .expect("circle");
+    cm.sync().await.expect("cm sync");
+    let code = cm
+        .invite(circle, Role::Consumer, None)
+        .await
+        .expect("invite")
+        .code;
+    let mut consumer = person(dir, &format!("{prefix}-consumer"), server).await;
+    consumer.join(&code, None).await.expect("join");
+    (cm, consumer, circle)
+}
+
+/// Journey 1 runs on a fixed clock so "today" never straddles midnight: 2026-11-23 12:00 +11:00.
+fn noon_23_november() -> Timestamp {
+    Timestamp(1_795_395_600_000)
+}
+
+#[tokio::test]
+async fn journey_1_consumer_on_a_phone_sees_today_and_next() {
+    let server = TestServer::start().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let (mut cm, _, circle) = cm_and_consumer(dir.path(), &server.base, "j1").await;
+    let doctor = cm
+        .add_team_member(
+            circle,
+            TeamMember {
+                name: "Dr Priya Raman".into(),
+                role_title: "Psychiatrist".into(),
+                contact_if_something_goes_wrong: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("team");
+    let mut review = appointment(
+        "Medication review",
+        "2026-11-23T15:30:00+11:00".into(),
+        "2026-11-23T16:15:00+11:00".into(),
+    );
+    review.place = Place {
+        name: "Northbank Clinic".into(),
+        address: "12 River St".into(),
+        telehealth_url: String::new(),
+    };
+    review.with_team = vec![doctor.clone()];
+    let review = cm.add_appointment(circle, review).await.expect("appt");
+    cm.double_check(circle, &review)
+        .await
+        .expect("double-check");
+    let blood = cm
+        .add_appointment(
+            circle,
+            appointment(
+                "Blood test",
+                "2026-11-24T09:00:00+11:00".into(),
+                "2026-11-24T09:15:00+11:00".into(),
+            ),
+        )
+        .await
+        .expect("appt");
+    cm.add_appointment(
+        circle,
+        appointment(
+            "Last week's visit",
+            "2026-11-16T09:00:00+11:00".into(),
+            "2026-11-16T09:30:00+11:00".into(),
+        ),
+    )
+    .await
+    .expect("past appt");
+    cm.set_review_date(circle, Some("2026-11-30"))
+        .await
+        .expect("review date");
+    cm.sync().await.expect("sync");
+
+    // A fresh phone: sign in, sync once.
+    let mut phone = device(dir.path(), "j1-phone", &server.base).await;
+    phone.set_clock(noon_23_november);
+    phone
+        .sign_in("j1-consumer", PASSWORD, "new phone")
+        .await
+        .expect("sign in");
+    let report = phone.sync().await.expect("one sync");
+    assert!(report.refused.is_empty());
+    let tz = FixedOffset::east_opt(11 * 3600).expect("tz");
+    let agenda = phone.agenda(circle, phone.now(), tz).expect("agenda");
+    assert_eq!(agenda.today.len(), 1, "{agenda:?}");
+    let today = &agenda.today[0];
+    assert_eq!(
+        (today.purpose.as_str(), today.place.name.as_str()),
+        ("Medication review", "Northbank Clinic")
+    );
+    assert!(today.is_double_checked());
+    let team: Team = phone.view(circle).expect("team");
+    assert_eq!(team.members[&today.with_team[0]].name, "Dr Priya Raman");
+    assert_eq!(agenda.upcoming.len(), 1, "past appointments are not listed");
+    assert_eq!(agenda.upcoming[0].purpose, "Blood test");
+    let (people, _) = phone.who_to_call(circle).expect("who to call");
+    assert_eq!(people[0].name, "Dr Priya Raman");
+
+    // Questions for the next appointment, and what needs attention.
+    let q = phone
+        .add_question(
+            circle,
+            "Can I take it in the morning?",
+            Some(review.clone()),
+            None,
+        )
+        .await
+        .expect("question");
+    let reminders = phone.reminders(circle, phone.now()).expect("reminders");
+    assert!(
+        reminders.contains(&Reminder::NotDoubleChecked(blood.clone())),
+        "{reminders:?}"
+    );
+    assert!(!reminders.contains(&Reminder::NotDoubleChecked(review.clone())));
+    assert!(reminders.contains(&Reminder::NoWrittenDetails(blood)));
+    assert!(
+        reminders.contains(&Reminder::OpenQuestions {
+            appointment: review,
+            questions: vec![q]
+        }),
+        "{reminders:?}"
+    );
+    assert!(reminders.contains(&Reminder::PlanReviewSoon {
+        date: "2026-11-30".into()
+    }));
+
+    // The written copy for other calendars.
+    let ics = phone.appointments_ics(circle).expect("ics");
+    assert!(ics.contains("BEGIN:VCALENDAR") && ics.contains("SUMMARY:Medication review"));
+    assert!(ics.contains("DTSTART:20261123T043000Z"), "{ics}");
+}
+
+#[tokio::test]
+async fn journey_2_carer_offline_notes_survive_a_restart_and_sync_later() {
+    let mut server = TestServer::start().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let (mut cm, mut consumer, circle) = cm_and_consumer(dir.path(), &server.base, "j2").await;
+    consumer.sync().await.expect("consumer sync");
+    consumer.mark_seen(circle).await.expect("seen");
+    let code = consumer
+        .invite(circle, Role::Carer, None)
+        .await
+        .expect("invite")
+        .code;
+    let mut carer = person(dir.path(), "j2-carer", &server.base).await;
+    carer
+        .join(&code, Some(Relationship::FamilyMember))
+        .await
+        .expect("join");
+    carer.sync().await.expect("carer sync");
+    let carer_id = carer.me().expect("me");
+
+    // No signal: the server is unreachable.
+    carer
+        .set_server("http://127.0.0.1:9")
+        .await
+        .expect("dead server");
+    assert_eq!(carer.sync().await.expect_err("offline"), AppError::Offline);
+    let mut notes = Vec::new();
+    for text in [
+        "Slept well",
+        "Pharmacy closes at 6",
+        "Feeling anxious before the review",
+    ] {
+        notes.push(
+            carer
+                .add_note(circle, text, None)
+                .await
+                .expect("note saved offline"),
+        );
+    }
+    for text in ["Can the dose change?", "Who do we call at night?"] {
+        carer
+            .add_question(circle, text, None, None)
+            .await
+            .expect("question saved offline");
+    }
+    assert_eq!(carer.waiting().await.expect("waiting"), 5);
+    drop(carer);
+
+    // The app restarts: everything is still on the phone.
+    let mut carer = device(dir.path(), "j2-carer", &server.base).await;
+    let kept: Notes = carer.view(circle).expect("notes after restart");
+    assert!(notes.iter().all(|n| kept.items.contains_key(n)));
+    assert_eq!(carer.waiting().await.expect("waiting"), 5);
+
+    // Back online (a restarted server on the same data, at its new address).
+    server.stop();
+    let restarted = TestServer::start_in(
+        server.dir.clone(),
+        carecircle_server::ServerConfig::default(),
+    )
+    .await;
+    carer.set_server(&restarted.base).await.expect("server");
+    carer.sync().await.expect("carer syncs");
+    assert_eq!(carer.waiting().await.expect("waiting"), 0);
+
+    cm.set_server(&restarted.base).await.expect("server");
+    cm.sync().await.expect("cm syncs later");
+    let seen: Notes = cm.view(circle).expect("notes");
+    for id in &notes {
+        assert_eq!(
+            seen.items[id].author,
+            Some(carer_id),
+            "attributed to the carer"
+        );
+    }
+    let qs: Questions = cm.view(circle).expect("questions");
+    assert_eq!(
+        qs.items
+            .values()
+            .filter(|q| q.asked_by == Some(carer_id))
+            .count(),
+        2
+    );
+
+    consumer.set_server(&restarted.base).await.expect("server");
+    consumer.sync().await.expect("consumer syncs");
+    let feed = consumer
+        .changed_since_last_looked(circle)
+        .await
+        .expect("feed");
+    let by_carer: Vec<_> = feed
+        .iter()
+        .filter(|e| e.change.by == Some(carer_id))
+        .collect();
+    assert_eq!(by_carer.len(), 5, "{feed:?}");
+    assert!(
+        by_carer
+            .iter()
+            .any(|e| e.kind == DocKind::Notes && e.change.what == "Added a note")
+    );
+    consumer.mark_seen(circle).await.expect("seen");
+    assert!(
+        consumer
+            .changed_since_last_looked(circle)
+            .await
+            .expect("feed")
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn journey_3_case_manager_syncs_a_caseload_and_sees_conflicts() {
+    let server = TestServer::start().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let mut cm = person(dir.path(), "j3-cm", &server.base).await;
+    let mut circles = Vec::new();
+    for i in 0..40 {
+        circles.push(
+            cm.create_circle(&format!("Person {i}"), Role::CaseManager)
+                .await
+                .expect("circle"),
+        );
+    }
+    let first = cm.sync().await.expect("first sync");
+    assert!(
+        first.requests <= 8,
+        "200 documents in {} batched requests",
+        first.requests
+    );
+    // One consumer joins circle 0; an appointment exists there.
+    let code = cm
+        .invite(circles[0], Role::Consumer, None)
+        .await
+        .expect("invite")
+        .code;
+    let appt = cm
+        .add_appointment(
+            circles[0],
+            appointment("Review", at(3, 10, 0), at(3, 11, 0)),
+        )
+        .await
+        .expect("appt");
+    cm.sync().await.expect("sync");
+    let mut consumer = person(dir.path(), "j3-consumer", &server.base).await;
+    consumer.join(&code, None).await.expect("join");
+    consumer.sync().await.expect("consumer sync");
+
+    // Offline edits across many circles, and a concurrent change of the same appointment time.
+    for c in &circles[1..] {
+        cm.add_appointment(*c, appointment("Check-in", at(5, 14, 0), at(5, 14, 30)))
+            .await
+            .expect("offline edit");
+        cm.set_review_date(*c, Some("2026-12-15"))
+            .await
+            .expect("plan edit");
+    }
+    cm.update_appointment(circles[0], &appt, "Changed the time", |a| {
+        a.start = at(3, 10, 30)
+    })
+    .await
+    .expect("cm time");
+    consumer
+        .update_appointment(circles[0], &appt, "Changed the time", |a| {
+            a.start = at(3, 9, 30)
+        })
+        .await
+        .expect("consumer time");
+    consumer.sync().await.expect("consumer sync");
+    let report = cm.sync().await.expect("batched sync of the caseload");
+    assert!(
+        report.requests <= 10,
+        "caseload synced in {} batched requests",
+        report.requests
+    );
+    consumer.sync().await.expect("consumer sync");
+
+    for device in [&cm, &consumer] {
+        let conflicts = device.conflicts(circles[0]).expect("conflicts");
+        assert_eq!(conflicts.len(), 1, "{conflicts:?}");
+        assert_eq!(conflicts[0].0, DocKind::Appointments);
+        assert_eq!(conflicts[0].1.values.len(), 2);
+    }
+    // Resolved on one device, gone on every device.
+    let path = cm.conflicts(circles[0]).expect("c")[0].1.path.clone();
+    cm.resolve_conflict(
+        circles[0],
+        DocKind::Appointments,
+        &path,
+        ScalarValue::Str(at(3, 10, 30).into()),
+    )
+    .await
+    .expect("resolve");
+    cm.sync().await.expect("sync");
+    consumer.sync().await.expect("sync");
+    for device in [&cm, &consumer] {
+        assert!(device.conflicts(circles[0]).expect("conflicts").is_empty());
+        let a: Appointments = device.view(circles[0]).expect("view");
+        assert_eq!(a.items[&appt].start, at(3, 10, 30));
+    }
+    let plan: Plan = cm.view(circles[39]).expect("plan");
+    assert_eq!(plan.review.next_review_date.as_deref(), Some("2026-12-15"));
+}
+
+#[tokio::test]
+async fn journey_4_consent_withdrawn_while_the_carer_edits_offline() {
+    let server = TestServer::start().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let mut consumer = person(dir.path(), "j4-consumer", &server.base).await;
+    let circle = consumer
+        .create_circle("J4", Role::Consumer)
+        .await
+        .expect("circle");
+    consumer.sync().await.expect("sync");
+    let code = consumer
+        .invite(circle, Role::Carer, None)
+        .await
+        .expect("invite")
+        .code;
+    let mut carer = person(dir.path(), "j4-carer", &server.base).await;
+    carer
+        .join(&code, Some(Relationship::ChosenAdvocate))
+        .await
+        .expect("join");
+    let carer_id = carer.me().expect("me");
+    assert!(
+        carer.view::<Plan>(circle).is_err(),
+        "no plan until the consumer consents"
+    );
+    consumer
+        .set_access(circle, carer_id, DocKind::Plan, Access::Write)
+        .await
+        .expect("consent");
+    carer.sync().await.expect("sync");
+    let _: Plan = carer.view(circle).expect("plan after consent");
+
+    // The carer edits the plan and adds a note offline; meanwhile consent is withdrawn.
+    carer
+        .edit_plan(circle, "Edited respite", |p| {
+            p.supports.respite = "Every second weekend".into()
+        })
+        .await
+        .expect("plan edit");
+    let note = carer
+        .add_note(circle, "Respite idea", None)
+        .await
+        .expect("note");
+    consumer
+        .set_access(circle, carer_id, DocKind::Plan, Access::None)
+        .await
+        .expect("withdraw");
+
+    let report = carer.sync().await.expect("sync");
+    assert_eq!(report.deleted.len(), 1, "{report:?}");
+    assert_eq!(report.deleted[0].1, DocKind::Plan);
+    assert!(
+        carer.view::<Plan>(circle).is_err(),
+        "the local plan copy is gone"
+    );
+    // The refused plan edit is kept, readable.
+    let refused = carer.refused_edits().await.expect("refused");
+    assert_eq!(refused.len(), 1);
+    let copy = carecircle_shared::Document::load(DocKind::Plan, &refused[0].copy).expect("copy");
+    assert_eq!(
+        copy.view::<Plan>().expect("view").supports.respite,
+        "Every second weekend"
+    );
+    // Other documents kept syncing.
+    consumer.sync().await.expect("sync");
+    let notes: Notes = consumer.view(circle).expect("notes");
+    assert!(notes.items.contains_key(&note));
+    let plan: Plan = consumer.view(circle).expect("plan");
+    assert_eq!(
+        plan.supports.respite, "",
+        "the refused edit never reached the plan"
+    );
+}
