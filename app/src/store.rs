@@ -6,6 +6,8 @@
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod sqlite;
+#[doc(hidden)]
+pub mod suite;
 
 use carecircle_shared::automerge::ChangeHash;
 use carecircle_shared::wire::{CircleSummary, ErrorCode};
