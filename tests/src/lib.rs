@@ -4,6 +4,7 @@
 pub mod api;
 pub mod peer;
 pub mod process;
+pub mod proxy;
 pub mod scenario;
 pub mod server;
 

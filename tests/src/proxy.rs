@@ -1,0 +1,91 @@
+//! A loopback proxy that can drop responses: the request reaches the server (and is committed),
+//! but the client gets a 502 instead of the answer, as when a phone loses signal mid-sync.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use tokio::sync::oneshot;
+
+#[derive(Clone)]
+struct Shared {
+    upstream: String,
+    http: reqwest::Client,
+    drops: Arc<AtomicUsize>,
+}
+
+/// A running proxy; stops when dropped.
+#[derive(Debug)]
+pub struct DropProxy {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    drops: Arc<AtomicUsize>,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+async fn forward(State(s): State<Shared>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return StatusCode::BAD_GATEWAY.into_response();
+    };
+    let path = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let mut upstream = s.http.request(parts.method, format!("{}{path}", s.upstream)).body(bytes);
+    for name in ["authorization", "content-type"] {
+        if let Some(v) = parts.headers.get(name) {
+            upstream = upstream.header(name, v);
+        }
+    }
+    let Ok(resp) = upstream.send().await else {
+        return StatusCode::BAD_GATEWAY.into_response();
+    };
+    let status = resp.status();
+    let body = resp.bytes().await.unwrap_or_default();
+    let dropped = s
+        .drops
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok();
+    if dropped {
+        return StatusCode::BAD_GATEWAY.into_response();
+    }
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(Body::from(body))
+        .unwrap_or_else(|_| StatusCode::BAD_GATEWAY.into_response())
+}
+
+impl DropProxy {
+    /// Starts a proxy in front of `upstream`.
+    pub async fn start(upstream: &str) -> Self {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let shared = Shared { upstream: upstream.to_string(), http: reqwest::Client::new(), drops: drops.clone() };
+        let app = axum::Router::new().fallback(forward).with_state(shared);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        Self { base, drops, stop: Some(stop) }
+    }
+
+    /// Drops the next `n` responses (after the server has handled the requests).
+    pub fn drop_next(&self, n: usize) {
+        self.drops.store(n, Ordering::SeqCst);
+    }
+}
+
+impl Drop for DropProxy {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
