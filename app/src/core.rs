@@ -35,7 +35,12 @@ pub struct CareCircle {
     pub(crate) docs: BTreeMap<DocumentId, Document>,
     pub(crate) status: SyncStatus,
     pub(crate) clock: fn() -> Timestamp,
+    /// Stored parts (snapshot + chunks) per document, to know when to compact.
+    pub(crate) parts: BTreeMap<DocumentId, usize>,
 }
+
+/// Chunks a document may gather in the local store before they are folded into one snapshot.
+pub const CHUNKS_BEFORE_COMPACTION: usize = 128;
 
 impl std::fmt::Debug for CareCircle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -54,7 +59,7 @@ pub fn system_clock() -> Timestamp {
 }
 
 /// Loads a stored document: snapshot, then chunks.
-pub(crate) fn assemble(kind: DocKind, parts: &[Vec<u8>], actor: ActorId) -> AppResult<Document> {
+pub fn assemble(kind: DocKind, parts: &[Vec<u8>], actor: ActorId) -> AppResult<Document> {
     let mut doc = Automerge::new();
     for part in parts.iter().filter(|p| !p.is_empty()) {
         doc.load_incremental(part)
@@ -78,9 +83,11 @@ impl CareCircle {
             .map(ActorId::from)
             .unwrap_or_else(ActorId::random);
         let mut docs = BTreeMap::new();
+        let mut counts = BTreeMap::new();
         for (id, kind) in store.documents().await? {
             if let Some(parts) = store.load(id).await? {
                 docs.insert(id, assemble(kind, &parts, actor.clone())?);
+                counts.insert(id, parts.len());
             }
         }
         Ok(Self {
@@ -91,7 +98,27 @@ impl CareCircle {
             docs,
             status: SyncStatus::default(),
             clock: system_clock,
+            parts: counts,
         })
+    }
+
+    /// The one way new changes reach the local store: appends them durably (changes made after
+    /// `before`), folding everything into one snapshot once enough chunks have gathered.
+    pub(crate) async fn persist(&mut self, id: DocumentId, before: &[carecircle_shared::automerge::ChangeHash]) -> AppResult<()> {
+        let Some(doc) = self.docs.get(&id) else { return Ok(()) };
+        let chunk = doc.automerge().save_after(before);
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        let count = self.parts.entry(id).or_default();
+        if *count + 1 > CHUNKS_BEFORE_COMPACTION {
+            self.store.replace(id, doc.kind(), &doc.save()).await?;
+            *count = 1;
+        } else {
+            self.store.append(id, doc.kind(), &chunk).await?;
+            *count += 1;
+        }
+        Ok(())
     }
 
     /// Uses another clock (tests).
@@ -321,15 +348,11 @@ impl CareCircle {
             .ok_or(AppError::NoDocument(T::KIND))?;
         let before = doc.heads();
         let result = doc.change(me, what, now, &links, f)?;
-        let chunk = doc.automerge().save_after(&before);
-        if !chunk.is_empty()
-            && let Err(e) = self.store.append(entry.id, T::KIND, &chunk).await
-        {
+        if let Err(e) = self.persist(entry.id, &before).await {
             // Not durable: undo in memory so what is shown is what is saved.
             if let Some(parts) = self.store.load(entry.id).await.ok().flatten() {
                 let actor = self.actor()?;
-                self.docs
-                    .insert(entry.id, assemble(T::KIND, &parts, actor)?);
+                self.docs.insert(entry.id, assemble(T::KIND, &parts, actor)?);
             }
             return Err(e);
         }
@@ -350,6 +373,7 @@ impl CareCircle {
         self.session = None;
         self.circles.clear();
         self.docs.clear();
+        self.parts.clear();
         self.client.set_token(None);
         Ok(waiting)
     }

@@ -166,9 +166,8 @@ impl CareCircle {
                     doc.receive_sync_message(&mut state, message).map_err(|_| {
                         AppError::Storage("a server message could not be applied".into())
                     })?;
-                    let chunk = doc.save_after(&before);
-                    if !chunk.is_empty() {
-                        self.store.append(id, kind, &chunk).await?;
+                    if doc.get_heads() != before {
+                        self.persist(id, &before).await?;
                         report.received += 1;
                     }
                 }
@@ -238,6 +237,7 @@ impl CareCircle {
         self.keep_refused(id, kind, &refusal, true).await?;
         self.store.delete(id).await?;
         self.docs.remove(&id);
+        self.parts.remove(&id);
         report.deleted.push((id, kind));
         Ok(())
     }
@@ -295,6 +295,7 @@ impl CareCircle {
             .map(Document::kind)
             .ok_or(AppError::NoCircle)?;
         self.store.delete(doc).await?;
+        self.parts.remove(&doc);
         self.docs.insert(doc, Document::empty(kind, actor));
         for r in self.store.refused().await? {
             if r.doc == doc && !r.resolved {

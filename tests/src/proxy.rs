@@ -2,7 +2,7 @@
 //! but the client gets a 502 instead of the answer, as when a phone loses signal mid-sync.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -10,11 +10,34 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use tokio::sync::oneshot;
 
+/// Traffic through the proxy: requests and body bytes each way.
+#[derive(Debug, Default)]
+pub struct Traffic {
+    /// Requests forwarded.
+    pub requests: AtomicU64,
+    /// Request body bytes (device to server).
+    pub up: AtomicU64,
+    /// Response body bytes (server to device).
+    pub down: AtomicU64,
+}
+
+impl Traffic {
+    /// (requests, bytes up, bytes down) so far, then zeroes the counters.
+    pub fn take(&self) -> (u64, u64, u64) {
+        (
+            self.requests.swap(0, Ordering::SeqCst),
+            self.up.swap(0, Ordering::SeqCst),
+            self.down.swap(0, Ordering::SeqCst),
+        )
+    }
+}
+
 #[derive(Clone)]
 struct Shared {
     upstream: String,
     http: reqwest::Client,
     drops: Arc<AtomicUsize>,
+    traffic: Arc<Traffic>,
 }
 
 /// A running proxy; stops when dropped.
@@ -22,6 +45,8 @@ struct Shared {
 pub struct DropProxy {
     /// `http://127.0.0.1:PORT`.
     pub base: String,
+    /// Counters of what passed through.
+    pub traffic: Arc<Traffic>,
     drops: Arc<AtomicUsize>,
     stop: Option<oneshot::Sender<()>>,
 }
@@ -31,6 +56,8 @@ async fn forward(State(s): State<Shared>, req: Request) -> Response {
     let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
         return StatusCode::BAD_GATEWAY.into_response();
     };
+    s.traffic.requests.fetch_add(1, Ordering::SeqCst);
+    s.traffic.up.fetch_add(bytes.len() as u64, Ordering::SeqCst);
     let path = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
     let mut upstream = s.http.request(parts.method, format!("{}{path}", s.upstream)).body(bytes);
     for name in ["authorization", "content-type"] {
@@ -43,6 +70,7 @@ async fn forward(State(s): State<Shared>, req: Request) -> Response {
     };
     let status = resp.status();
     let body = resp.bytes().await.unwrap_or_default();
+    s.traffic.down.fetch_add(body.len() as u64, Ordering::SeqCst);
     let dropped = s
         .drops
         .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
@@ -61,7 +89,13 @@ impl DropProxy {
     /// Starts a proxy in front of `upstream`.
     pub async fn start(upstream: &str) -> Self {
         let drops = Arc::new(AtomicUsize::new(0));
-        let shared = Shared { upstream: upstream.to_string(), http: reqwest::Client::new(), drops: drops.clone() };
+        let traffic = Arc::new(Traffic::default());
+        let shared = Shared {
+            upstream: upstream.to_string(),
+            http: reqwest::Client::new(),
+            drops: drops.clone(),
+            traffic: traffic.clone(),
+        };
         let app = axum::Router::new().fallback(forward).with_state(shared);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
@@ -73,7 +107,7 @@ impl DropProxy {
                 })
                 .await;
         });
-        Self { base, drops, stop: Some(stop) }
+        Self { base, traffic, drops, stop: Some(stop) }
     }
 
     /// Drops the next `n` responses (after the server has handled the requests).

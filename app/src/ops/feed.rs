@@ -88,8 +88,7 @@ impl CareCircle {
             .ok_or(crate::AppError::NoDocument(kind))?;
         let before = doc.heads();
         doc.resolve_conflict(me, now, path, value)?;
-        let chunk = doc.automerge().save_after(&before);
-        self.store.append(id, kind, &chunk).await
+        self.persist(id, &before).await
     }
 
     /// Who will be informed of a change to `kind`: circle members who can read it (fetched from

@@ -1,0 +1,148 @@
+//! Sync benchmark against the real server on loopback; prints a table (no timed assertions).
+//!
+//! `cargo bench -p carecircle-tests` (release build). Traffic is counted by a loopback proxy.
+
+use std::time::{Duration, Instant};
+
+use carecircle_app::core::assemble;
+use carecircle_app::store::LocalStore;
+use carecircle_app::{CareCircle, SqliteLocalStore};
+use carecircle_shared::automerge::ActorId;
+use carecircle_shared::automerge::Automerge;
+use carecircle_shared::schema::{Appointment, Goal};
+use carecircle_shared::{CircleId, DocKind, Role};
+use carecircle_tests::TestServer;
+use carecircle_tests::proxy::DropProxy;
+
+const PASSWORD: &str = "a long bench password";
+
+struct Row {
+    scenario: &'static str,
+    time: Duration,
+    requests: u64,
+    up: u64,
+    down: u64,
+    note: String,
+}
+
+async fn device(dir: &std::path::Path, name: &str, base: &str) -> CareCircle {
+    let store = SqliteLocalStore::open(&dir.join(format!("{name}.sqlite3"))).expect("store");
+    CareCircle::open(Box::new(store), base).await.expect("open")
+}
+
+async fn run() -> Vec<Row> {
+    let server = TestServer::start().await;
+    let proxy = DropProxy::start(&server.base).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let mut rows = Vec::new();
+
+    // Setup: a case manager with 100 circles (500 documents) of content.
+    let mut cm = device(dir.path(), "cm", &proxy.base).await;
+    cm.register("bench-cm", PASSWORD, "Bench CM", "laptop").await.expect("register");
+    let mut circles: Vec<CircleId> = Vec::new();
+    for i in 0..100 {
+        let c = cm.create_circle(&format!("Person {i}"), Role::CaseManager).await.expect("circle");
+        circles.push(c);
+    }
+    cm.sync().await.expect("sync");
+    for c in &circles {
+        for j in 0..3 {
+            let a = Appointment {
+                purpose: format!("Appointment {j}"),
+                start: "2026-12-01T10:00:00+11:00".into(),
+                end: "2026-12-01T11:00:00+11:00".into(),
+                ..Default::default()
+            };
+            cm.add_appointment(*c, a).await.expect("appt");
+        }
+        cm.add_note(*c, "Initial assessment booked", None).await.expect("note");
+        cm.add_goal(*c, Goal { goal: "Find stable housing".into(), ..Default::default() }).await.expect("goal");
+    }
+    cm.sync().await.expect("sync");
+    proxy.traffic.take();
+
+    // 1. A fresh device pulls all 500 documents.
+    let mut fresh = device(dir.path(), "fresh", &proxy.base).await;
+    fresh.sign_in("bench-cm", PASSWORD, "new phone").await.expect("sign in");
+    proxy.traffic.take();
+    let t = Instant::now();
+    let report = fresh.sync().await.expect("pull");
+    let time = t.elapsed();
+    let (requests, up, down) = proxy.traffic.take();
+    rows.push(Row { scenario: "fresh device pulls 500 documents", time, requests, up, down, note: format!("{} documents received", report.received) });
+
+    // 2. One new note.
+    fresh.add_note(circles[0], "Called the pharmacy", None).await.expect("note");
+    let t = Instant::now();
+    fresh.sync().await.expect("sync");
+    let time = t.elapsed();
+    let (requests, up, down) = proxy.traffic.take();
+    rows.push(Row { scenario: "one new note", time, requests, up, down, note: "includes the circle-list request".into() });
+
+    // 3. A week of edits on another device across 40 circles, then the case manager syncs.
+    cm.sync().await.expect("sync");
+    for day in 0..7 {
+        for c in &circles[..40] {
+            cm.add_note(*c, &format!("Day {day}: checked in"), None).await.expect("note");
+        }
+    }
+    cm.sync().await.expect("sync");
+    proxy.traffic.take();
+    let t = Instant::now();
+    fresh.sync().await.expect("sync");
+    let time = t.elapsed();
+    let (requests, up, down) = proxy.traffic.take();
+    rows.push(Row { scenario: "case manager syncs after a week (40 circles, 280 notes)", time, requests, up, down, note: "round trips = requests".into() });
+
+    // 4. Opening a circle with ~5,000 changes from the local store vs plain automerge::load.
+    let mut big = device(dir.path(), "big", &proxy.base).await;
+    big.sign_in("bench-cm", PASSWORD, "tablet").await.expect("sign in");
+    big.sync().await.expect("sync");
+    for i in 0..5_000 {
+        big.add_note(circles[1], &format!("note {i}"), None).await.expect("note");
+    }
+    let doc_id = big.doc_id(circles[1], DocKind::Notes).expect("id");
+    let bytes = big.document(circles[1], DocKind::Notes).expect("doc").save();
+    drop(big);
+    let store = SqliteLocalStore::open(&dir.path().join("big.sqlite3")).expect("store");
+    let t = Instant::now();
+    let parts = store.load(doc_id).await.expect("load").expect("stored");
+    let from_store = assemble(DocKind::Notes, &parts, ActorId::random()).expect("assemble");
+    let store_time = t.elapsed();
+    let t = Instant::now();
+    let plain = Automerge::load(&bytes).expect("load");
+    let plain_time = t.elapsed();
+    assert_eq!(from_store.heads(), plain.get_heads());
+    rows.push(Row {
+        scenario: "open a 5,000-change notes document from the local store",
+        time: store_time,
+        requests: 0,
+        up: 0,
+        down: 0,
+        note: format!(
+            "{} stored parts; plain automerge::load {:.1} ms; ratio {:.2}x",
+            parts.len(),
+            plain_time.as_secs_f64() * 1e3,
+            store_time.as_secs_f64() / plain_time.as_secs_f64().max(1e-9)
+        ),
+    });
+    rows
+}
+
+fn main() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let rows = rt.block_on(run());
+    println!("\n| scenario | time (ms) | requests | bytes up | bytes down | note |");
+    println!("| --- | ---: | ---: | ---: | ---: | --- |");
+    for r in rows {
+        println!(
+            "| {} | {:.1} | {} | {} | {} | {} |",
+            r.scenario,
+            r.time.as_secs_f64() * 1e3,
+            r.requests,
+            r.up,
+            r.down,
+            r.note
+        );
+    }
+}
