@@ -4,6 +4,8 @@
 //! last seen by the person (for "what changed since you last looked"). Also the session, the
 //! circle list, and refused edits kept readable. A write returns only once it is durable.
 
+#[cfg(target_arch = "wasm32")]
+pub mod indexeddb;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod sqlite;
 #[doc(hidden)]

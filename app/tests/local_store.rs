@@ -1,3 +1,4 @@
+#![cfg(not(target_arch = "wasm32"))]
 //! The local-store behaviour suite on the SQLite store, including reopening from disk.
 
 use carecircle_app::SqliteLocalStore;

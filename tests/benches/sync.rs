@@ -98,8 +98,14 @@ async fn run() -> Vec<Row> {
     let mut big = device(dir.path(), "big", &proxy.base).await;
     big.sign_in("bench-cm", PASSWORD, "tablet").await.expect("sign in");
     big.sync().await.expect("sync");
-    for i in 0..5_000 {
-        big.add_note(circles[1], &format!("note {i}"), None).await.expect("note");
+    // ~5,000 changes: 50 notes, each edited about a hundred times (an edit hydrates the whole
+    // document, so thousands of separate notes would measure the edit path, not opening).
+    let mut ids = Vec::new();
+    for i in 0..50 {
+        ids.push(big.add_note(circles[1], &format!("note {i}"), None).await.expect("note"));
+    }
+    for i in 0..4_950 {
+        big.edit_note(circles[1], &ids[i % ids.len()], &format!("edit {i}")).await.expect("edit");
     }
     let doc_id = big.doc_id(circles[1], DocKind::Notes).expect("id");
     let bytes = big.document(circles[1], DocKind::Notes).expect("doc").save();

@@ -1,0 +1,278 @@
+//! The web build's store: IndexedDB (through `rexie`). Each write is one IndexedDB transaction,
+//! reported done only after the browser says it committed.
+//!
+//! Object stores: `kv` (session, circle list; JSON strings), `docs` (per document: kind, sync
+//! state, last-seen heads, next chunk number; JSON), `parts` (snapshot and chunks as bytes, keyed
+//! `"<doc>/<seq, zero-padded>"` so a key range lists them in order), `refused` (JSON).
+
+use carecircle_shared::automerge::ChangeHash;
+use carecircle_shared::wire::CircleSummary;
+use carecircle_shared::{DocKind, DocumentId, Timestamp};
+use js_sys::Uint8Array;
+use rexie::{KeyRange, ObjectStore, Rexie, TransactionMode};
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::JsValue;
+
+use super::{LocalStore, RefusedEdit, SavedSession, decode_heads, encode_heads};
+use crate::error::{AppError, AppResult};
+
+const STORES: [&str; 4] = ["kv", "docs", "parts", "refused"];
+
+/// IndexedDB-backed local store.
+pub struct IndexedDbStore {
+    db: Rexie,
+}
+
+impl std::fmt::Debug for IndexedDbStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IndexedDbStore").finish()
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct DocEntry {
+    kind: String,
+    sync_state: Option<Vec<u8>>,
+    last_seen: String,
+    next_seq: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct StoredRefusal {
+    doc: DocumentId,
+    kind: DocKind,
+    code: carecircle_shared::wire::ErrorCode,
+    message: String,
+    at: i64,
+    copy: Vec<u8>,
+    resolved: bool,
+}
+
+fn err(e: impl std::fmt::Debug) -> AppError {
+    AppError::Storage(format!("{e:?}"))
+}
+
+fn key(s: &str) -> JsValue {
+    JsValue::from_str(s)
+}
+
+fn part_key(doc: DocumentId, seq: u64) -> String {
+    format!("{doc}/{seq:012}")
+}
+
+fn parts_range(doc: DocumentId) -> AppResult<KeyRange> {
+    KeyRange::bound(&key(&format!("{doc}/")), &key(&format!("{doc}/~")), Some(false), Some(false))
+        .map_err(err)
+}
+
+impl IndexedDbStore {
+    /// Opens (creating) the database `name`.
+    pub async fn open(name: &str) -> AppResult<Self> {
+        let mut builder = Rexie::builder(name).version(1);
+        for store in STORES {
+            builder = builder.add_object_store(ObjectStore::new(store));
+        }
+        Ok(Self { db: builder.build().await.map_err(err)? })
+    }
+
+    async fn get_json<T: for<'de> Deserialize<'de>>(&self, store: &str, k: &str) -> AppResult<Option<T>> {
+        let tx = self.db.transaction(&[store], TransactionMode::ReadOnly).map_err(err)?;
+        let value = tx.store(store).map_err(err)?.get(key(k)).await.map_err(err)?;
+        tx.done().await.map_err(err)?;
+        match value.and_then(|v| v.as_string()) {
+            Some(s) => serde_json::from_str(&s).map(Some).map_err(err),
+            None => Ok(None),
+        }
+    }
+
+    async fn put_json<T: Serialize>(&self, store: &str, k: &str, value: Option<&T>) -> AppResult<()> {
+        let tx = self.db.transaction(&[store], TransactionMode::ReadWrite).map_err(err)?;
+        let s = tx.store(store).map_err(err)?;
+        match value {
+            Some(v) => {
+                let text = serde_json::to_string(v).map_err(err)?;
+                s.put(&key(&text), Some(&key(k))).await.map_err(err)?;
+            }
+            None => s.delete(key(k)).await.map_err(err)?,
+        }
+        tx.done().await.map_err(err)?;
+        Ok(())
+    }
+
+    async fn entry(&self, doc: DocumentId) -> AppResult<Option<DocEntry>> {
+        self.get_json("docs", &doc.to_string()).await
+    }
+
+    async fn update_entry(&self, doc: DocumentId, f: impl FnOnce(&mut DocEntry)) -> AppResult<()> {
+        if let Some(mut e) = self.entry(doc).await? {
+            f(&mut e);
+            self.put_json("docs", &doc.to_string(), Some(&e)).await?;
+        }
+        Ok(())
+    }
+
+    async fn delete_parts(&self, tx_store: &rexie::Store, doc: DocumentId) -> AppResult<()> {
+        tx_store.delete(parts_range(doc)?.into()).await.map_err(err)
+    }
+}
+
+#[async_trait::async_trait(?Send)]
+impl LocalStore for IndexedDbStore {
+    async fn session(&self) -> AppResult<Option<SavedSession>> {
+        self.get_json("kv", "session").await
+    }
+
+    async fn set_session(&self, session: Option<&SavedSession>) -> AppResult<()> {
+        self.put_json("kv", "session", session).await
+    }
+
+    async fn circles(&self) -> AppResult<Vec<CircleSummary>> {
+        Ok(self.get_json("kv", "circles").await?.unwrap_or_default())
+    }
+
+    async fn set_circles(&self, circles: &[CircleSummary]) -> AppResult<()> {
+        self.put_json("kv", "circles", Some(&circles)).await
+    }
+
+    async fn documents(&self) -> AppResult<Vec<(DocumentId, DocKind)>> {
+        let tx = self.db.transaction(&["docs"], TransactionMode::ReadOnly).map_err(err)?;
+        let all = tx.store("docs").map_err(err)?.scan(None, None, None, None).await.map_err(err)?;
+        tx.done().await.map_err(err)?;
+        Ok(all
+            .into_iter()
+            .filter_map(|(k, v)| {
+                let entry: DocEntry = serde_json::from_str(&v.as_string()?).ok()?;
+                Some((k.as_string()?.parse().ok()?, entry.kind.parse().ok()?))
+            })
+            .collect())
+    }
+
+    async fn load(&self, doc: DocumentId) -> AppResult<Option<Vec<Vec<u8>>>> {
+        if self.entry(doc).await?.is_none() {
+            return Ok(None);
+        }
+        let tx = self.db.transaction(&["parts"], TransactionMode::ReadOnly).map_err(err)?;
+        let parts = tx
+            .store("parts")
+            .map_err(err)?
+            .get_all(Some(parts_range(doc)?), None)
+            .await
+            .map_err(err)?;
+        tx.done().await.map_err(err)?;
+        Ok(Some(parts.into_iter().map(|v| Uint8Array::new(&v).to_vec()).collect()))
+    }
+
+    async fn append(&self, doc: DocumentId, kind: DocKind, chunk: &[u8]) -> AppResult<()> {
+        let mut entry = self.entry(doc).await?.unwrap_or(DocEntry { kind: kind.as_str().into(), ..DocEntry::default() });
+        let seq = entry.next_seq;
+        entry.next_seq += 1;
+        let tx = self.db.transaction(&["docs", "parts"], TransactionMode::ReadWrite).map_err(err)?;
+        let bytes: JsValue = Uint8Array::from(chunk).into();
+        tx.store("parts").map_err(err)?.put(&bytes, Some(&key(&part_key(doc, seq)))).await.map_err(err)?;
+        let text = serde_json::to_string(&entry).map_err(err)?;
+        tx.store("docs").map_err(err)?.put(&key(&text), Some(&key(&doc.to_string()))).await.map_err(err)?;
+        tx.done().await.map_err(err)?;
+        Ok(())
+    }
+
+    async fn replace(&self, doc: DocumentId, kind: DocKind, snapshot: &[u8]) -> AppResult<()> {
+        let mut entry = self.entry(doc).await?.unwrap_or(DocEntry { kind: kind.as_str().into(), ..DocEntry::default() });
+        let seq = entry.next_seq;
+        entry.next_seq += 1;
+        let tx = self.db.transaction(&["docs", "parts"], TransactionMode::ReadWrite).map_err(err)?;
+        let parts = tx.store("parts").map_err(err)?;
+        self.delete_parts(&parts, doc).await?;
+        let bytes: JsValue = Uint8Array::from(snapshot).into();
+        parts.put(&bytes, Some(&key(&part_key(doc, seq)))).await.map_err(err)?;
+        let text = serde_json::to_string(&entry).map_err(err)?;
+        tx.store("docs").map_err(err)?.put(&key(&text), Some(&key(&doc.to_string()))).await.map_err(err)?;
+        tx.done().await.map_err(err)?;
+        Ok(())
+    }
+
+    async fn delete(&self, doc: DocumentId) -> AppResult<()> {
+        let tx = self.db.transaction(&["docs", "parts"], TransactionMode::ReadWrite).map_err(err)?;
+        self.delete_parts(&tx.store("parts").map_err(err)?, doc).await?;
+        tx.store("docs").map_err(err)?.delete(key(&doc.to_string())).await.map_err(err)?;
+        tx.done().await.map_err(err)?;
+        Ok(())
+    }
+
+    async fn sync_state(&self, doc: DocumentId) -> AppResult<Option<Vec<u8>>> {
+        Ok(self.entry(doc).await?.and_then(|e| e.sync_state))
+    }
+
+    async fn set_sync_state(&self, doc: DocumentId, state: Option<&[u8]>) -> AppResult<()> {
+        let state = state.map(<[u8]>::to_vec);
+        self.update_entry(doc, |e| e.sync_state = state).await
+    }
+
+    async fn last_seen(&self, doc: DocumentId) -> AppResult<Vec<ChangeHash>> {
+        Ok(self.entry(doc).await?.map(|e| decode_heads(&e.last_seen)).unwrap_or_default())
+    }
+
+    async fn set_last_seen(&self, doc: DocumentId, heads: &[ChangeHash]) -> AppResult<()> {
+        let heads = encode_heads(heads);
+        self.update_entry(doc, |e| e.last_seen = heads).await
+    }
+
+    async fn add_refused(&self, edit: &RefusedEdit) -> AppResult<i64> {
+        let next: i64 = self.get_json("kv", "next_refused").await?.unwrap_or(1);
+        self.put_json("kv", "next_refused", Some(&(next + 1))).await?;
+        let stored = StoredRefusal {
+            doc: edit.doc,
+            kind: edit.kind,
+            code: edit.code,
+            message: edit.message.clone(),
+            at: edit.at.millis(),
+            copy: edit.copy.clone(),
+            resolved: edit.resolved,
+        };
+        self.put_json("refused", &format!("{next:012}"), Some(&stored)).await?;
+        Ok(next)
+    }
+
+    async fn refused(&self) -> AppResult<Vec<RefusedEdit>> {
+        let tx = self.db.transaction(&["refused"], TransactionMode::ReadOnly).map_err(err)?;
+        let all = tx.store("refused").map_err(err)?.scan(None, None, None, None).await.map_err(err)?;
+        tx.done().await.map_err(err)?;
+        Ok(all
+            .into_iter()
+            .filter_map(|(k, v)| {
+                let s: StoredRefusal = serde_json::from_str(&v.as_string()?).ok()?;
+                Some(RefusedEdit {
+                    id: k.as_string()?.parse().ok()?,
+                    doc: s.doc,
+                    kind: s.kind,
+                    code: s.code,
+                    message: s.message,
+                    at: Timestamp(s.at),
+                    copy: s.copy,
+                    resolved: s.resolved,
+                })
+            })
+            .collect())
+    }
+
+    async fn resolve_refused(&self, id: i64) -> AppResult<()> {
+        let k = format!("{id:012}");
+        if let Some(mut s) = self.get_json::<StoredRefusal>("refused", &k).await? {
+            s.resolved = true;
+            self.put_json("refused", &k, Some(&s)).await?;
+        }
+        Ok(())
+    }
+
+    async fn dismiss_refused(&self, id: i64) -> AppResult<()> {
+        self.put_json::<StoredRefusal>("refused", &format!("{id:012}"), None).await
+    }
+
+    async fn clear(&self) -> AppResult<()> {
+        let tx = self.db.transaction(&STORES, TransactionMode::ReadWrite).map_err(err)?;
+        for store in STORES {
+            tx.store(store).map_err(err)?.clear().await.map_err(err)?;
+        }
+        tx.done().await.map_err(err)?;
+        Ok(())
+    }
+}
