@@ -104,8 +104,14 @@ impl CareCircle {
 
     /// The one way new changes reach the local store: appends them durably (changes made after
     /// `before`), folding everything into one snapshot once enough chunks have gathered.
-    pub(crate) async fn persist(&mut self, id: DocumentId, before: &[carecircle_shared::automerge::ChangeHash]) -> AppResult<()> {
-        let Some(doc) = self.docs.get(&id) else { return Ok(()) };
+    pub(crate) async fn persist(
+        &mut self,
+        id: DocumentId,
+        before: &[carecircle_shared::automerge::ChangeHash],
+    ) -> AppResult<()> {
+        let Some(doc) = self.docs.get(&id) else {
+            return Ok(());
+        };
         let chunk = doc.automerge().save_after(before);
         if chunk.is_empty() {
             return Ok(());
@@ -352,7 +358,8 @@ impl CareCircle {
             // Not durable: undo in memory so what is shown is what is saved.
             if let Some(parts) = self.store.load(entry.id).await.ok().flatten() {
                 let actor = self.actor()?;
-                self.docs.insert(entry.id, assemble(T::KIND, &parts, actor)?);
+                self.docs
+                    .insert(entry.id, assemble(T::KIND, &parts, actor)?);
             }
             return Err(e);
         }

@@ -20,12 +20,17 @@ async fn what_was_appended_is_there_after_reopening() {
     let id = DocumentId::random();
     {
         let store = SqliteLocalStore::open(&path).expect("open");
-        store.append(id, DocKind::Notes, b"chunk").await.expect("append");
+        store
+            .append(id, DocKind::Notes, b"chunk")
+            .await
+            .expect("append");
     }
     let store = SqliteLocalStore::open(&path).expect("reopen");
     let parts = store.load(id).await.expect("load").expect("stored");
     assert_eq!(parts.last().map(Vec::as_slice), Some(&b"chunk"[..]));
     let conn = rusqlite::Connection::open(&path).expect("open raw");
-    let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).expect("mode");
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .expect("mode");
     assert_eq!(mode, "wal");
 }

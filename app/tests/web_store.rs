@@ -9,7 +9,10 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 #[wasm_bindgen_test]
 async fn indexeddb_store_passes_the_behaviour_suite() {
-    let name = format!("carecircle-test-{}", carecircle_shared::DocumentId::random());
+    let name = format!(
+        "carecircle-test-{}",
+        carecircle_shared::DocumentId::random()
+    );
     let store = IndexedDbStore::open(&name).await.expect("open IndexedDB");
     check_store(&store).await;
 }

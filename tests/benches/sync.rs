@@ -38,10 +38,15 @@ async fn run() -> Vec<Row> {
 
     // Setup: a case manager with 100 circles (500 documents) of content.
     let mut cm = device(dir.path(), "cm", &proxy.base).await;
-    cm.register("bench-cm", PASSWORD, "Bench CM", "laptop").await.expect("register");
+    cm.register("bench-cm", PASSWORD, "Bench CM", "laptop")
+        .await
+        .expect("register");
     let mut circles: Vec<CircleId> = Vec::new();
     for i in 0..100 {
-        let c = cm.create_circle(&format!("Person {i}"), Role::CaseManager).await.expect("circle");
+        let c = cm
+            .create_circle(&format!("Person {i}"), Role::CaseManager)
+            .await
+            .expect("circle");
         circles.push(c);
     }
     cm.sync().await.expect("sync");
@@ -55,35 +60,67 @@ async fn run() -> Vec<Row> {
             };
             cm.add_appointment(*c, a).await.expect("appt");
         }
-        cm.add_note(*c, "Initial assessment booked", None).await.expect("note");
-        cm.add_goal(*c, Goal { goal: "Find stable housing".into(), ..Default::default() }).await.expect("goal");
+        cm.add_note(*c, "Initial assessment booked", None)
+            .await
+            .expect("note");
+        cm.add_goal(
+            *c,
+            Goal {
+                goal: "Find stable housing".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("goal");
     }
     cm.sync().await.expect("sync");
     proxy.traffic.take();
 
     // 1. A fresh device pulls all 500 documents.
     let mut fresh = device(dir.path(), "fresh", &proxy.base).await;
-    fresh.sign_in("bench-cm", PASSWORD, "new phone").await.expect("sign in");
+    fresh
+        .sign_in("bench-cm", PASSWORD, "new phone")
+        .await
+        .expect("sign in");
     proxy.traffic.take();
     let t = Instant::now();
     let report = fresh.sync().await.expect("pull");
     let time = t.elapsed();
     let (requests, up, down) = proxy.traffic.take();
-    rows.push(Row { scenario: "fresh device pulls 500 documents", time, requests, up, down, note: format!("{} documents received", report.received) });
+    rows.push(Row {
+        scenario: "fresh device pulls 500 documents",
+        time,
+        requests,
+        up,
+        down,
+        note: format!("{} documents received", report.received),
+    });
 
     // 2. One new note.
-    fresh.add_note(circles[0], "Called the pharmacy", None).await.expect("note");
+    fresh
+        .add_note(circles[0], "Called the pharmacy", None)
+        .await
+        .expect("note");
     let t = Instant::now();
     fresh.sync().await.expect("sync");
     let time = t.elapsed();
     let (requests, up, down) = proxy.traffic.take();
-    rows.push(Row { scenario: "one new note", time, requests, up, down, note: "includes the circle-list request".into() });
+    rows.push(Row {
+        scenario: "one new note",
+        time,
+        requests,
+        up,
+        down,
+        note: "includes the circle-list request".into(),
+    });
 
     // 3. A week of edits on another device across 40 circles, then the case manager syncs.
     cm.sync().await.expect("sync");
     for day in 0..7 {
         for c in &circles[..40] {
-            cm.add_note(*c, &format!("Day {day}: checked in"), None).await.expect("note");
+            cm.add_note(*c, &format!("Day {day}: checked in"), None)
+                .await
+                .expect("note");
         }
     }
     cm.sync().await.expect("sync");
@@ -92,23 +129,41 @@ async fn run() -> Vec<Row> {
     fresh.sync().await.expect("sync");
     let time = t.elapsed();
     let (requests, up, down) = proxy.traffic.take();
-    rows.push(Row { scenario: "case manager syncs after a week (40 circles, 280 notes)", time, requests, up, down, note: "round trips = requests".into() });
+    rows.push(Row {
+        scenario: "case manager syncs after a week (40 circles, 280 notes)",
+        time,
+        requests,
+        up,
+        down,
+        note: "round trips = requests".into(),
+    });
 
     // 4. Opening a circle with ~5,000 changes from the local store vs plain automerge::load.
     let mut big = device(dir.path(), "big", &proxy.base).await;
-    big.sign_in("bench-cm", PASSWORD, "tablet").await.expect("sign in");
+    big.sign_in("bench-cm", PASSWORD, "tablet")
+        .await
+        .expect("sign in");
     big.sync().await.expect("sync");
     // ~5,000 changes: 50 notes, each edited about a hundred times (an edit hydrates the whole
     // document, so thousands of separate notes would measure the edit path, not opening).
     let mut ids = Vec::new();
     for i in 0..50 {
-        ids.push(big.add_note(circles[1], &format!("note {i}"), None).await.expect("note"));
+        ids.push(
+            big.add_note(circles[1], &format!("note {i}"), None)
+                .await
+                .expect("note"),
+        );
     }
     for i in 0..4_950 {
-        big.edit_note(circles[1], &ids[i % ids.len()], &format!("edit {i}")).await.expect("edit");
+        big.edit_note(circles[1], &ids[i % ids.len()], &format!("edit {i}"))
+            .await
+            .expect("edit");
     }
     let doc_id = big.doc_id(circles[1], DocKind::Notes).expect("id");
-    let bytes = big.document(circles[1], DocKind::Notes).expect("doc").save();
+    let bytes = big
+        .document(circles[1], DocKind::Notes)
+        .expect("doc")
+        .save();
     drop(big);
     let store = SqliteLocalStore::open(&dir.path().join("big.sqlite3")).expect("store");
     let t = Instant::now();

@@ -58,8 +58,15 @@ async fn forward(State(s): State<Shared>, req: Request) -> Response {
     };
     s.traffic.requests.fetch_add(1, Ordering::SeqCst);
     s.traffic.up.fetch_add(bytes.len() as u64, Ordering::SeqCst);
-    let path = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-    let mut upstream = s.http.request(parts.method, format!("{}{path}", s.upstream)).body(bytes);
+    let path = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
+    let mut upstream = s
+        .http
+        .request(parts.method, format!("{}{path}", s.upstream))
+        .body(bytes);
     for name in ["authorization", "content-type"] {
         if let Some(v) = parts.headers.get(name) {
             upstream = upstream.header(name, v);
@@ -70,7 +77,9 @@ async fn forward(State(s): State<Shared>, req: Request) -> Response {
     };
     let status = resp.status();
     let body = resp.bytes().await.unwrap_or_default();
-    s.traffic.down.fetch_add(body.len() as u64, Ordering::SeqCst);
+    s.traffic
+        .down
+        .fetch_add(body.len() as u64, Ordering::SeqCst);
     let dropped = s
         .drops
         .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
@@ -97,7 +106,9 @@ impl DropProxy {
             traffic: traffic.clone(),
         };
         let app = axum::Router::new().fallback(forward).with_state(shared);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(async move {
@@ -107,7 +118,12 @@ impl DropProxy {
                 })
                 .await;
         });
-        Self { base, traffic, drops, stop: Some(stop) }
+        Self {
+            base,
+            traffic,
+            drops,
+            stop: Some(stop),
+        }
     }
 
     /// Drops the next `n` responses (after the server has handled the requests).

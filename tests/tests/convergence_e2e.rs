@@ -44,7 +44,11 @@ struct Device {
 impl Device {
     async fn open(&mut self) {
         let store = SqliteLocalStore::open(&self.file).expect("store");
-        self.core = Some(CareCircle::open(Box::new(store), &self.base).await.expect("open"));
+        self.core = Some(
+            CareCircle::open(Box::new(store), &self.base)
+                .await
+                .expect("open"),
+        );
     }
 
     fn core(&mut self) -> &mut CareCircle {
@@ -57,24 +61,46 @@ async fn device(dir: &Path, name: String, session: &SavedSession, base: &str) ->
     let file = dir.join(format!("{name}.sqlite3"));
     let store = SqliteLocalStore::open(&file).expect("store");
     store
-        .set_session(Some(&SavedSession { server: base.to_string(), ..session.clone() }))
+        .set_session(Some(&SavedSession {
+            server: base.to_string(),
+            ..session.clone()
+        }))
         .await
         .expect("session");
     drop(store);
-    let mut d = Device { file, base: base.to_string(), core: None };
+    let mut d = Device {
+        file,
+        base: base.to_string(),
+        core: None,
+    };
     d.open().await;
     d
 }
 
-async fn edit(core: &mut CareCircle, circle: CircleId, role: Role, what: usize, n: usize) -> (DocKind, ItemId) {
+async fn edit(
+    core: &mut CareCircle,
+    circle: CircleId,
+    role: Role,
+    what: usize,
+    n: usize,
+) -> (DocKind, ItemId) {
     let kinds: &[DocKind] = match role {
         Role::Carer => &[DocKind::Notes, DocKind::Questions],
-        _ => &[DocKind::Notes, DocKind::Questions, DocKind::Appointments, DocKind::Plan, DocKind::Team],
+        _ => &[
+            DocKind::Notes,
+            DocKind::Questions,
+            DocKind::Appointments,
+            DocKind::Plan,
+            DocKind::Team,
+        ],
     };
     let kind = kinds[what % kinds.len()];
     let id = match kind {
         DocKind::Notes => core.add_note(circle, &format!("note {n}"), None).await,
-        DocKind::Questions => core.add_question(circle, &format!("question {n}?"), None, None).await,
+        DocKind::Questions => {
+            core.add_question(circle, &format!("question {n}?"), None, None)
+                .await
+        }
         DocKind::Appointments => {
             let a = Appointment {
                 purpose: format!("appointment {n}"),
@@ -84,8 +110,26 @@ async fn edit(core: &mut CareCircle, circle: CircleId, role: Role, what: usize, 
             };
             core.add_appointment(circle, a).await
         }
-        DocKind::Plan => core.add_goal(circle, Goal { goal: format!("goal {n}"), ..Default::default() }).await,
-        DocKind::Team => core.add_team_member(circle, TeamMember { name: format!("person {n}"), ..Default::default() }).await,
+        DocKind::Plan => {
+            core.add_goal(
+                circle,
+                Goal {
+                    goal: format!("goal {n}"),
+                    ..Default::default()
+                },
+            )
+            .await
+        }
+        DocKind::Team => {
+            core.add_team_member(
+                circle,
+                TeamMember {
+                    name: format!("person {n}"),
+                    ..Default::default()
+                },
+            )
+            .await
+        }
     };
     (kind, id.expect("edit saved locally"))
 }
@@ -93,11 +137,21 @@ async fn edit(core: &mut CareCircle, circle: CircleId, role: Role, what: usize, 
 fn items(core: &CareCircle, circle: CircleId, kind: DocKind) -> Vec<ItemId> {
     let keys = |v: Result<Vec<ItemId>, AppError>| v.unwrap_or_default();
     keys(match kind {
-        DocKind::Notes => core.view::<Notes>(circle).map(|x| x.items.into_keys().collect()),
-        DocKind::Questions => core.view::<Questions>(circle).map(|x| x.items.into_keys().collect()),
-        DocKind::Appointments => core.view::<Appointments>(circle).map(|x| x.items.into_keys().collect()),
-        DocKind::Plan => core.view::<Plan>(circle).map(|x| x.goals.into_keys().collect()),
-        DocKind::Team => core.view::<Team>(circle).map(|x| x.members.into_keys().collect()),
+        DocKind::Notes => core
+            .view::<Notes>(circle)
+            .map(|x| x.items.into_keys().collect()),
+        DocKind::Questions => core
+            .view::<Questions>(circle)
+            .map(|x| x.items.into_keys().collect()),
+        DocKind::Appointments => core
+            .view::<Appointments>(circle)
+            .map(|x| x.items.into_keys().collect()),
+        DocKind::Plan => core
+            .view::<Plan>(circle)
+            .map(|x| x.goals.into_keys().collect()),
+        DocKind::Team => core
+            .view::<Team>(circle)
+            .map(|x| x.members.into_keys().collect()),
     })
 }
 
@@ -113,15 +167,28 @@ async fn world() -> World {
     let dir = tempfile::tempdir().expect("dir");
     let mut proxies = Vec::new();
     let mut sessions = Vec::new();
-    for (i, name) in ["e2e-consumer-setup", "e2e-carer", "e2e-cm"].into_iter().enumerate() {
+    for (i, name) in ["e2e-consumer-setup", "e2e-carer", "e2e-cm"]
+        .into_iter()
+        .enumerate()
+    {
         let proxy = DropProxy::start(&server.base).await;
-        let store = SqliteLocalStore::open(&dir.path().join(format!("setup-{i}.sqlite3"))).expect("store");
-        let mut core = CareCircle::open(Box::new(store), &proxy.base).await.expect("open");
-        core.register(name, "a long test password", name, "phone").await.expect("register");
+        let store =
+            SqliteLocalStore::open(&dir.path().join(format!("setup-{i}.sqlite3"))).expect("store");
+        let mut core = CareCircle::open(Box::new(store), &proxy.base)
+            .await
+            .expect("open");
+        core.register(name, "a long test password", name, "phone")
+            .await
+            .expect("register");
         sessions.push(core.session().expect("session").clone());
         proxies.push(proxy);
     }
-    World { server, proxies, sessions, dir }
+    World {
+        server,
+        proxies,
+        sessions,
+        dir,
+    }
 }
 
 async fn case(w: &World, case_no: usize, ops: &[Op]) -> Result<(), TestCaseError> {
@@ -135,15 +202,36 @@ async fn case(w: &World, case_no: usize, ops: &[Op]) -> Result<(), TestCaseError
     };
     consumer.open().await;
     let name = format!("e2e-consumer-{case_no}");
-    consumer.core().register(&name, "a long test password", &name, "phone").await.expect("register");
+    consumer
+        .core()
+        .register(&name, "a long test password", &name, "phone")
+        .await
+        .expect("register");
     let mut devices = vec![consumer];
     for i in 1..PEOPLE {
-        devices.push(device(w.dir.path(), format!("case{case_no}-{i}"), &w.sessions[i], &w.proxies[i].base).await);
+        devices.push(
+            device(
+                w.dir.path(),
+                format!("case{case_no}-{i}"),
+                &w.sessions[i],
+                &w.proxies[i].base,
+            )
+            .await,
+        );
     }
     // A fresh circle per case; carer and case manager leave it at the end.
-    let circle = devices[0].core().create_circle(&format!("case {case_no}"), Role::Consumer).await.expect("circle");
+    let circle = devices[0]
+        .core()
+        .create_circle(&format!("case {case_no}"), Role::Consumer)
+        .await
+        .expect("circle");
     for (i, role) in [(1, Role::Carer), (2, Role::CaseManager)] {
-        let code = devices[0].core().invite(circle, role, None).await.expect("invite").code;
+        let code = devices[0]
+            .core()
+            .invite(circle, role, None)
+            .await
+            .expect("invite")
+            .code;
         devices[i].core().join(&code, None).await.expect("join");
     }
     for d in devices.iter_mut() {
@@ -157,7 +245,9 @@ async fn case(w: &World, case_no: usize, ops: &[Op]) -> Result<(), TestCaseError
                 written.push(e);
             }
             Op::Sync { who } => match devices[who].core().sync().await {
-                Ok(report) => prop_assert!(report.refused.is_empty(), "refused: {:?}", report.refused),
+                Ok(report) => {
+                    prop_assert!(report.refused.is_empty(), "refused: {:?}", report.refused)
+                }
                 Err(AppError::Server { .. }) | Err(AppError::Offline) => {}
                 Err(e) => prop_assert!(false, "sync failed: {e}"),
             },
@@ -206,8 +296,8 @@ async fn case(w: &World, case_no: usize, ops: &[Op]) -> Result<(), TestCaseError
             }
         }
     }
-    for i in 1..PEOPLE {
-        devices[i].core().leave(circle).await.expect("leave");
+    for d in devices.iter_mut().skip(1) {
+        d.core().leave(circle).await.expect("leave");
     }
     Ok(())
 }
@@ -216,8 +306,15 @@ async fn case(w: &World, case_no: usize, ops: &[Op]) -> Result<(), TestCaseError
 fn replicas_converge_despite_dropped_responses_and_restarts() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let w = rt.block_on(world());
-    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(256);
-    let mut runner = TestRunner::new(Config { cases, failure_persistence: None, ..Config::default() });
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(256);
+    let mut runner = TestRunner::new(Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    });
     let counter = std::cell::Cell::new(0usize);
     runner
         .run(&prop::collection::vec(op(), 1..24), |ops| {

@@ -472,25 +472,61 @@ async fn refused_edits_are_kept_and_reset_brings_the_servers_copy() {
     let server = TestServer::start().await;
     let dir = tempfile::tempdir().expect("dir");
     let mut consumer = person(dir.path(), "r-consumer", &server.base).await;
-    let circle = consumer.create_circle("R", Role::Consumer).await.expect("circle");
-    consumer.add_team_member(circle, TeamMember { name: "Dr Lee".into(), informed_of_changes: true, ..Default::default() }).await.expect_err("not synced yet");
+    let circle = consumer
+        .create_circle("R", Role::Consumer)
+        .await
+        .expect("circle");
+    consumer
+        .add_team_member(
+            circle,
+            TeamMember {
+                name: "Dr Lee".into(),
+                informed_of_changes: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect_err("not synced yet");
     consumer.sync().await.expect("sync");
-    consumer.add_team_member(circle, TeamMember { name: "Dr Lee".into(), informed_of_changes: true, ..Default::default() }).await.expect("team");
+    consumer
+        .add_team_member(
+            circle,
+            TeamMember {
+                name: "Dr Lee".into(),
+                informed_of_changes: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("team");
     consumer.sync().await.expect("sync");
-    let code = consumer.invite(circle, Role::Carer, None).await.expect("invite").code;
+    let code = consumer
+        .invite(circle, Role::Carer, None)
+        .await
+        .expect("invite")
+        .code;
     let mut carer = person(dir.path(), "r-carer", &server.base).await;
     carer.join(&code, None).await.expect("join");
     carer.sync().await.expect("sync");
     let carer_id = carer.me().expect("me");
 
     // Who will be informed of a change to appointments: readers plus flagged team members.
-    let informed = consumer.informed_of(circle, DocKind::Appointments).await.expect("informed");
+    let informed = consumer
+        .informed_of(circle, DocKind::Appointments)
+        .await
+        .expect("informed");
     assert_eq!(informed.members, vec!["r-carer (test)".to_string()]);
     assert_eq!(informed.team, vec!["Dr Lee".to_string()]);
 
     // The carer had write access to questions, edits offline, then loses it to read-only.
-    let q = carer.add_question(circle, "Is there a carers' group?", None, None).await.expect("question");
-    consumer.set_access(circle, carer_id, DocKind::Questions, Access::Read).await.expect("read only");
+    let q = carer
+        .add_question(circle, "Is there a carers' group?", None, None)
+        .await
+        .expect("question");
+    consumer
+        .set_access(circle, carer_id, DocKind::Questions, Access::Read)
+        .await
+        .expect("read only");
     let report = carer.sync().await.expect("sync");
     let questions = carer.doc_id(circle, DocKind::Questions).expect("id");
     assert_eq!(report.refused[&questions].code.as_str(), "forbidden");
@@ -507,11 +543,25 @@ async fn refused_edits_are_kept_and_reset_brings_the_servers_copy() {
     assert!(!qs.items.contains_key(&q));
     let refused = carer.refused_edits().await.expect("refused");
     assert!(refused[0].resolved);
-    let copy = carecircle_shared::Document::load(DocKind::Questions, &refused[0].copy).expect("copy");
-    assert!(copy.view::<Questions>().expect("view").items.contains_key(&q), "what was refused is still readable");
+    let copy =
+        carecircle_shared::Document::load(DocKind::Questions, &refused[0].copy).expect("copy");
+    assert!(
+        copy.view::<Questions>()
+            .expect("view")
+            .items
+            .contains_key(&q),
+        "what was refused is still readable"
+    );
     // Later edits with the new actor sync again (after write access returns).
-    consumer.set_access(circle, carer_id, DocKind::Questions, Access::Write).await.expect("write again");
-    let q2 = carer.add_question(circle, "Second try", None, None).await.expect("question");
+    consumer
+        .set_access(circle, carer_id, DocKind::Questions, Access::Write)
+        .await
+        .expect("write again");
+    carer.sync().await.expect("learns its access is back");
+    let q2 = carer
+        .add_question(circle, "Second try", None, None)
+        .await
+        .expect("question");
     let report = carer.sync().await.expect("sync");
     assert!(report.refused.is_empty(), "{report:?}");
     consumer.sync().await.expect("sync");
@@ -524,11 +574,19 @@ async fn offline_retries_back_off_and_authorization_failures_are_not_retried() {
     let server = TestServer::start().await;
     let dir = tempfile::tempdir().expect("dir");
     let mut d = person(dir.path(), "retry", &server.base).await;
-    d.create_circle("Retry", Role::Consumer).await.expect("circle");
+    d.create_circle("Retry", Role::Consumer)
+        .await
+        .expect("circle");
     d.set_server("http://127.0.0.1:9").await.expect("dead");
     let started = std::time::Instant::now();
-    assert_eq!(d.sync_with_retry(3).await.expect_err("offline"), AppError::Offline);
-    assert!(started.elapsed() >= std::time::Duration::from_millis(1500), "waited 0.5 s then 1 s");
+    assert_eq!(
+        d.sync_with_retry(3).await.expect_err("offline"),
+        AppError::Offline
+    );
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(1500),
+        "waited 0.5 s then 1 s"
+    );
     assert!(d.status().await.expect("status").0, "status says offline");
     d.set_server(&server.base).await.expect("back");
     d.sync_with_retry(3).await.expect("online again");
@@ -538,8 +596,17 @@ async fn offline_retries_back_off_and_authorization_failures_are_not_retried() {
     assert_eq!(api.delete("/v1/sessions/current").await.status, 204);
     let started = std::time::Instant::now();
     let err = d.sync_with_retry(5).await.expect_err("unauthorized");
-    assert!(matches!(err, AppError::Server { code: carecircle_shared::wire::ErrorCode::Unauthorized, .. }));
-    assert!(started.elapsed() < std::time::Duration::from_millis(400), "no back-off for 401");
+    assert!(matches!(
+        err,
+        AppError::Server {
+            code: carecircle_shared::wire::ErrorCode::Unauthorized,
+            ..
+        }
+    ));
+    assert!(
+        started.elapsed() < std::time::Duration::from_millis(400),
+        "no back-off for 401"
+    );
 }
 
 #[tokio::test]
@@ -550,13 +617,22 @@ async fn the_local_store_compacts_and_reopens_intact() {
     let circle = d.create_circle("C", Role::Consumer).await.expect("circle");
     d.sync().await.expect("sync");
     for i in 0..300 {
-        d.add_note(circle, &format!("note {i}"), None).await.expect("note");
+        d.add_note(circle, &format!("note {i}"), None)
+            .await
+            .expect("note");
     }
     let id = d.doc_id(circle, DocKind::Notes).expect("id");
     drop(d);
     let store = SqliteLocalStore::open(&dir.path().join("compact.sqlite3")).expect("store");
-    let parts = carecircle_app::LocalStore::load(&store, id).await.expect("load").expect("stored");
-    assert!(parts.len() <= carecircle_app::core::CHUNKS_BEFORE_COMPACTION + 1, "{} parts", parts.len());
+    let parts = carecircle_app::LocalStore::load(&store, id)
+        .await
+        .expect("load")
+        .expect("stored");
+    assert!(
+        parts.len() <= carecircle_app::core::CHUNKS_BEFORE_COMPACTION + 1,
+        "{} parts",
+        parts.len()
+    );
     let d = device(dir.path(), "compact", &server.base).await;
     let notes: Notes = d.view(circle).expect("notes");
     assert_eq!(notes.items.len(), 300);

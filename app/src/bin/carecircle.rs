@@ -13,10 +13,18 @@ use clap::{Parser, Subcommand};
 #[command(name = "carecircle", version, about)]
 struct Cli {
     /// Server address.
-    #[arg(long, env = "CARECIRCLE_SERVER", default_value = "http://127.0.0.1:8080")]
+    #[arg(
+        long,
+        env = "CARECIRCLE_SERVER",
+        default_value = "http://127.0.0.1:8080"
+    )]
     server: String,
     /// This device's local store (SQLite file).
-    #[arg(long, env = "CARECIRCLE_STORE", default_value = "carecircle-device.sqlite3")]
+    #[arg(
+        long,
+        env = "CARECIRCLE_STORE",
+        default_value = "carecircle-device.sqlite3"
+    )]
     store: PathBuf,
     #[command(subcommand)]
     command: Command,
@@ -25,7 +33,10 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Create an account and sign this device in (password from CARECIRCLE_PASSWORD).
-    Register { username: String, display_name: String },
+    Register {
+        username: String,
+        display_name: String,
+    },
     /// Sign this device in (password from CARECIRCLE_PASSWORD).
     SignIn { username: String },
     /// Sync every circle.
@@ -54,7 +65,11 @@ fn find(core: &CareCircle, key: &str) -> anyhow::Result<CircleId> {
     if let Ok(id) = key.parse::<CircleId>() {
         return Ok(id);
     }
-    match core.circles().iter().find(|c| c.name.eq_ignore_ascii_case(key)) {
+    match core
+        .circles()
+        .iter()
+        .find(|c| c.name.eq_ignore_ascii_case(key))
+    {
         Some(c) => Ok(c.id),
         None => bail!("no circle named {key} on this device; run `carecircle sync` first"),
     }
@@ -66,24 +81,35 @@ async fn main() -> anyhow::Result<()> {
     let store = SqliteLocalStore::open(&cli.store).context("opening the local store")?;
     let mut core = CareCircle::open(Box::new(store), &cli.server).await?;
     match cli.command {
-        Command::Register { username, display_name } => {
-            core.register(&username, &password()?, &display_name, "command line").await?;
+        Command::Register {
+            username,
+            display_name,
+        } => {
+            core.register(&username, &password()?, &display_name, "command line")
+                .await?;
             println!("signed in as {display_name}");
         }
         Command::SignIn { username } => {
-            core.sign_in(&username, &password()?, "command line").await?;
+            core.sign_in(&username, &password()?, "command line")
+                .await?;
             println!("signed in");
         }
         Command::Sync => {
             let report = core.sync_with_retry(3).await?;
-            println!("synced: {} requests, {} documents updated", report.requests, report.received);
+            println!(
+                "synced: {} requests, {} documents updated",
+                report.requests, report.received
+            );
             for (doc, refusal) in report.refused {
                 println!("not accepted ({doc}): {}", refusal.message);
             }
         }
         Command::Status => {
             let (offline, last, waiting) = core.status().await?;
-            let last = last.and_then(|t| t.to_utc()).map(|t| t.to_rfc3339()).unwrap_or("never".into());
+            let last = last
+                .and_then(|t| t.to_utc())
+                .map(|t| t.to_rfc3339())
+                .unwrap_or("never".into());
             println!("offline: {offline}; last synced: {last}; changes waiting: {waiting}");
         }
         Command::Circles => {
@@ -91,15 +117,25 @@ async fn main() -> anyhow::Result<()> {
                 println!("{}  {}  ({})", c.id, c.name, c.role.label());
             }
         }
-        Command::Agenda { circle, utc_offset_hours } => {
+        Command::Agenda {
+            circle,
+            utc_offset_hours,
+        } => {
             let id = find(&core, &circle)?;
             let tz = FixedOffset::east_opt(utc_offset_hours * 3600).context("offset")?;
             let agenda = core.agenda(id, core.now(), tz)?;
             for (label, list) in [("Today", agenda.today), ("Upcoming", agenda.upcoming)] {
                 println!("{label}:");
                 for a in list {
-                    let checked = if a.is_double_checked() { "double-checked" } else { "not double-checked" };
-                    println!("  {}  {}  at {}  ({checked})", a.start, a.purpose, a.place.name);
+                    let checked = if a.is_double_checked() {
+                        "double-checked"
+                    } else {
+                        "not double-checked"
+                    };
+                    println!(
+                        "  {}  {}  at {}  ({checked})",
+                        a.start, a.purpose, a.place.name
+                    );
                 }
             }
         }

@@ -61,8 +61,13 @@ fn part_key(doc: DocumentId, seq: u64) -> String {
 }
 
 fn parts_range(doc: DocumentId) -> AppResult<KeyRange> {
-    KeyRange::bound(&key(&format!("{doc}/")), &key(&format!("{doc}/~")), Some(false), Some(false))
-        .map_err(err)
+    KeyRange::bound(
+        &key(&format!("{doc}/")),
+        &key(&format!("{doc}/~")),
+        Some(false),
+        Some(false),
+    )
+    .map_err(err)
 }
 
 impl IndexedDbStore {
@@ -72,12 +77,26 @@ impl IndexedDbStore {
         for store in STORES {
             builder = builder.add_object_store(ObjectStore::new(store));
         }
-        Ok(Self { db: builder.build().await.map_err(err)? })
+        Ok(Self {
+            db: builder.build().await.map_err(err)?,
+        })
     }
 
-    async fn get_json<T: for<'de> Deserialize<'de>>(&self, store: &str, k: &str) -> AppResult<Option<T>> {
-        let tx = self.db.transaction(&[store], TransactionMode::ReadOnly).map_err(err)?;
-        let value = tx.store(store).map_err(err)?.get(key(k)).await.map_err(err)?;
+    async fn get_json<T: for<'de> Deserialize<'de>>(
+        &self,
+        store: &str,
+        k: &str,
+    ) -> AppResult<Option<T>> {
+        let tx = self
+            .db
+            .transaction(&[store], TransactionMode::ReadOnly)
+            .map_err(err)?;
+        let value = tx
+            .store(store)
+            .map_err(err)?
+            .get(key(k))
+            .await
+            .map_err(err)?;
         tx.done().await.map_err(err)?;
         match value.and_then(|v| v.as_string()) {
             Some(s) => serde_json::from_str(&s).map(Some).map_err(err),
@@ -85,8 +104,16 @@ impl IndexedDbStore {
         }
     }
 
-    async fn put_json<T: Serialize>(&self, store: &str, k: &str, value: Option<&T>) -> AppResult<()> {
-        let tx = self.db.transaction(&[store], TransactionMode::ReadWrite).map_err(err)?;
+    async fn put_json<T: Serialize>(
+        &self,
+        store: &str,
+        k: &str,
+        value: Option<&T>,
+    ) -> AppResult<()> {
+        let tx = self
+            .db
+            .transaction(&[store], TransactionMode::ReadWrite)
+            .map_err(err)?;
         let s = tx.store(store).map_err(err)?;
         match value {
             Some(v) => {
@@ -135,8 +162,16 @@ impl LocalStore for IndexedDbStore {
     }
 
     async fn documents(&self) -> AppResult<Vec<(DocumentId, DocKind)>> {
-        let tx = self.db.transaction(&["docs"], TransactionMode::ReadOnly).map_err(err)?;
-        let all = tx.store("docs").map_err(err)?.scan(None, None, None, None).await.map_err(err)?;
+        let tx = self
+            .db
+            .transaction(&["docs"], TransactionMode::ReadOnly)
+            .map_err(err)?;
+        let all = tx
+            .store("docs")
+            .map_err(err)?
+            .scan(None, None, None, None)
+            .await
+            .map_err(err)?;
         tx.done().await.map_err(err)?;
         Ok(all
             .into_iter()
@@ -151,7 +186,10 @@ impl LocalStore for IndexedDbStore {
         if self.entry(doc).await?.is_none() {
             return Ok(None);
         }
-        let tx = self.db.transaction(&["parts"], TransactionMode::ReadOnly).map_err(err)?;
+        let tx = self
+            .db
+            .transaction(&["parts"], TransactionMode::ReadOnly)
+            .map_err(err)?;
         let parts = tx
             .store("parts")
             .map_err(err)?
@@ -159,41 +197,81 @@ impl LocalStore for IndexedDbStore {
             .await
             .map_err(err)?;
         tx.done().await.map_err(err)?;
-        Ok(Some(parts.into_iter().map(|v| Uint8Array::new(&v).to_vec()).collect()))
+        Ok(Some(
+            parts
+                .into_iter()
+                .map(|v| Uint8Array::new(&v).to_vec())
+                .collect(),
+        ))
     }
 
     async fn append(&self, doc: DocumentId, kind: DocKind, chunk: &[u8]) -> AppResult<()> {
-        let mut entry = self.entry(doc).await?.unwrap_or(DocEntry { kind: kind.as_str().into(), ..DocEntry::default() });
+        let mut entry = self.entry(doc).await?.unwrap_or(DocEntry {
+            kind: kind.as_str().into(),
+            ..DocEntry::default()
+        });
         let seq = entry.next_seq;
         entry.next_seq += 1;
-        let tx = self.db.transaction(&["docs", "parts"], TransactionMode::ReadWrite).map_err(err)?;
+        let tx = self
+            .db
+            .transaction(&["docs", "parts"], TransactionMode::ReadWrite)
+            .map_err(err)?;
         let bytes: JsValue = Uint8Array::from(chunk).into();
-        tx.store("parts").map_err(err)?.put(&bytes, Some(&key(&part_key(doc, seq)))).await.map_err(err)?;
+        tx.store("parts")
+            .map_err(err)?
+            .put(&bytes, Some(&key(&part_key(doc, seq))))
+            .await
+            .map_err(err)?;
         let text = serde_json::to_string(&entry).map_err(err)?;
-        tx.store("docs").map_err(err)?.put(&key(&text), Some(&key(&doc.to_string()))).await.map_err(err)?;
+        tx.store("docs")
+            .map_err(err)?
+            .put(&key(&text), Some(&key(&doc.to_string())))
+            .await
+            .map_err(err)?;
         tx.done().await.map_err(err)?;
         Ok(())
     }
 
     async fn replace(&self, doc: DocumentId, kind: DocKind, snapshot: &[u8]) -> AppResult<()> {
-        let mut entry = self.entry(doc).await?.unwrap_or(DocEntry { kind: kind.as_str().into(), ..DocEntry::default() });
+        let mut entry = self.entry(doc).await?.unwrap_or(DocEntry {
+            kind: kind.as_str().into(),
+            ..DocEntry::default()
+        });
         let seq = entry.next_seq;
         entry.next_seq += 1;
-        let tx = self.db.transaction(&["docs", "parts"], TransactionMode::ReadWrite).map_err(err)?;
+        let tx = self
+            .db
+            .transaction(&["docs", "parts"], TransactionMode::ReadWrite)
+            .map_err(err)?;
         let parts = tx.store("parts").map_err(err)?;
         self.delete_parts(&parts, doc).await?;
         let bytes: JsValue = Uint8Array::from(snapshot).into();
-        parts.put(&bytes, Some(&key(&part_key(doc, seq)))).await.map_err(err)?;
+        parts
+            .put(&bytes, Some(&key(&part_key(doc, seq))))
+            .await
+            .map_err(err)?;
         let text = serde_json::to_string(&entry).map_err(err)?;
-        tx.store("docs").map_err(err)?.put(&key(&text), Some(&key(&doc.to_string()))).await.map_err(err)?;
+        tx.store("docs")
+            .map_err(err)?
+            .put(&key(&text), Some(&key(&doc.to_string())))
+            .await
+            .map_err(err)?;
         tx.done().await.map_err(err)?;
         Ok(())
     }
 
     async fn delete(&self, doc: DocumentId) -> AppResult<()> {
-        let tx = self.db.transaction(&["docs", "parts"], TransactionMode::ReadWrite).map_err(err)?;
-        self.delete_parts(&tx.store("parts").map_err(err)?, doc).await?;
-        tx.store("docs").map_err(err)?.delete(key(&doc.to_string())).await.map_err(err)?;
+        let tx = self
+            .db
+            .transaction(&["docs", "parts"], TransactionMode::ReadWrite)
+            .map_err(err)?;
+        self.delete_parts(&tx.store("parts").map_err(err)?, doc)
+            .await?;
+        tx.store("docs")
+            .map_err(err)?
+            .delete(key(&doc.to_string()))
+            .await
+            .map_err(err)?;
         tx.done().await.map_err(err)?;
         Ok(())
     }
@@ -208,7 +286,11 @@ impl LocalStore for IndexedDbStore {
     }
 
     async fn last_seen(&self, doc: DocumentId) -> AppResult<Vec<ChangeHash>> {
-        Ok(self.entry(doc).await?.map(|e| decode_heads(&e.last_seen)).unwrap_or_default())
+        Ok(self
+            .entry(doc)
+            .await?
+            .map(|e| decode_heads(&e.last_seen))
+            .unwrap_or_default())
     }
 
     async fn set_last_seen(&self, doc: DocumentId, heads: &[ChangeHash]) -> AppResult<()> {
@@ -218,7 +300,8 @@ impl LocalStore for IndexedDbStore {
 
     async fn add_refused(&self, edit: &RefusedEdit) -> AppResult<i64> {
         let next: i64 = self.get_json("kv", "next_refused").await?.unwrap_or(1);
-        self.put_json("kv", "next_refused", Some(&(next + 1))).await?;
+        self.put_json("kv", "next_refused", Some(&(next + 1)))
+            .await?;
         let stored = StoredRefusal {
             doc: edit.doc,
             kind: edit.kind,
@@ -228,13 +311,22 @@ impl LocalStore for IndexedDbStore {
             copy: edit.copy.clone(),
             resolved: edit.resolved,
         };
-        self.put_json("refused", &format!("{next:012}"), Some(&stored)).await?;
+        self.put_json("refused", &format!("{next:012}"), Some(&stored))
+            .await?;
         Ok(next)
     }
 
     async fn refused(&self) -> AppResult<Vec<RefusedEdit>> {
-        let tx = self.db.transaction(&["refused"], TransactionMode::ReadOnly).map_err(err)?;
-        let all = tx.store("refused").map_err(err)?.scan(None, None, None, None).await.map_err(err)?;
+        let tx = self
+            .db
+            .transaction(&["refused"], TransactionMode::ReadOnly)
+            .map_err(err)?;
+        let all = tx
+            .store("refused")
+            .map_err(err)?
+            .scan(None, None, None, None)
+            .await
+            .map_err(err)?;
         tx.done().await.map_err(err)?;
         Ok(all
             .into_iter()
@@ -264,11 +356,15 @@ impl LocalStore for IndexedDbStore {
     }
 
     async fn dismiss_refused(&self, id: i64) -> AppResult<()> {
-        self.put_json::<StoredRefusal>("refused", &format!("{id:012}"), None).await
+        self.put_json::<StoredRefusal>("refused", &format!("{id:012}"), None)
+            .await
     }
 
     async fn clear(&self) -> AppResult<()> {
-        let tx = self.db.transaction(&STORES, TransactionMode::ReadWrite).map_err(err)?;
+        let tx = self
+            .db
+            .transaction(&STORES, TransactionMode::ReadWrite)
+            .map_err(err)?;
         for store in STORES {
             tx.store(store).map_err(err)?.clear().await.map_err(err)?;
         }

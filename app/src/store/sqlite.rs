@@ -144,7 +144,10 @@ impl LocalStore for SqliteLocalStore {
             let Some(snapshot) = snapshot else {
                 return Ok(None);
             };
-            let mut out: Vec<Vec<u8>> = Some(snapshot).filter(|s| !s.is_empty()).into_iter().collect();
+            let mut out: Vec<Vec<u8>> = Some(snapshot)
+                .filter(|s| !s.is_empty())
+                .into_iter()
+                .collect();
             let mut stmt =
                 c.prepare_cached("SELECT data FROM chunks WHERE document_id = ?1 ORDER BY seq")?;
             for chunk in stmt.query_map(params![doc.to_string()], |r| r.get(0))? {

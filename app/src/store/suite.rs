@@ -4,7 +4,9 @@
 use carecircle_shared::automerge::{ActorId, Automerge};
 use carecircle_shared::schema::{Note, Notes};
 use carecircle_shared::wire::{CircleSummary, ErrorCode};
-use carecircle_shared::{CircleId, DeviceId, DocKind, Document, DocumentId, Links, MemberId, Role, Timestamp};
+use carecircle_shared::{
+    CircleId, DeviceId, DocKind, Document, DocumentId, Links, MemberId, Role, Timestamp,
+};
 
 use super::{LocalStore, RefusedEdit, SavedSession};
 
@@ -28,48 +30,95 @@ pub async fn check_store(store: &dyn LocalStore) {
         display_name: "Sam".into(),
         actor: ActorId::random().to_hex_string(),
     };
-    store.set_session(Some(&session)).await.expect("set session");
-    assert_eq!(store.session().await.expect("session"), Some(session.clone()));
+    store
+        .set_session(Some(&session))
+        .await
+        .expect("set session");
+    assert_eq!(
+        store.session().await.expect("session"),
+        Some(session.clone())
+    );
 
     // Circles.
-    let circles = vec![CircleSummary { id: CircleId::random(), name: "Alex".into(), role: Role::Carer, documents: vec![] }];
+    let circles = vec![CircleSummary {
+        id: CircleId::random(),
+        name: "Alex".into(),
+        role: Role::Carer,
+        documents: vec![],
+    }];
     store.set_circles(&circles).await.expect("set circles");
     assert_eq!(store.circles().await.expect("circles"), circles);
 
     // Documents: snapshot + appended chunks load back to the same document.
     let id = DocumentId::random();
     assert_eq!(store.load(id).await.expect("load"), None);
-    let mut doc = Document::create(DocKind::Notes, ActorId::random(), session.member, Timestamp(1));
-    store.append(id, DocKind::Notes, &doc.save()).await.expect("append snapshot");
+    let mut doc = Document::create(
+        DocKind::Notes,
+        ActorId::random(),
+        session.member,
+        Timestamp(1),
+    );
+    store
+        .append(id, DocKind::Notes, &doc.save())
+        .await
+        .expect("append snapshot");
     for i in 0..5 {
         let before = doc.heads();
-        doc.change(session.member, "Added a note", Timestamp(2 + i), &Links::unknown(), |n: &mut Notes| {
-            let note = Note { author: Some(session.member), text: format!("note {i}"), ..Default::default() };
-            n.items.insert(note.id.clone(), note);
-            Ok(())
-        })
+        doc.change(
+            session.member,
+            "Added a note",
+            Timestamp(2 + i),
+            &Links::unknown(),
+            |n: &mut Notes| {
+                let note = Note {
+                    author: Some(session.member),
+                    text: format!("note {i}"),
+                    ..Default::default()
+                };
+                n.items.insert(note.id.clone(), note);
+                Ok(())
+            },
+        )
         .expect("edit");
-        store.append(id, DocKind::Notes, &doc.automerge().save_after(&before)).await.expect("append chunk");
+        store
+            .append(id, DocKind::Notes, &doc.automerge().save_after(&before))
+            .await
+            .expect("append chunk");
     }
     let parts = store.load(id).await.expect("load").expect("stored");
     assert_eq!(parts.len(), 6);
     assert_eq!(assemble(&parts).get_heads(), doc.heads());
-    assert_eq!(store.documents().await.expect("documents"), vec![(id, DocKind::Notes)]);
+    assert_eq!(
+        store.documents().await.expect("documents"),
+        vec![(id, DocKind::Notes)]
+    );
 
     // Replace compacts to one snapshot.
-    store.replace(id, DocKind::Notes, &doc.save()).await.expect("replace");
+    store
+        .replace(id, DocKind::Notes, &doc.save())
+        .await
+        .expect("replace");
     let parts = store.load(id).await.expect("load").expect("stored");
     assert_eq!(parts.len(), 1);
     assert_eq!(assemble(&parts).get_heads(), doc.heads());
 
     // Sync state and last-seen heads.
     assert_eq!(store.sync_state(id).await.expect("state"), None);
-    store.set_sync_state(id, Some(b"state")).await.expect("set state");
-    assert_eq!(store.sync_state(id).await.expect("state").as_deref(), Some(&b"state"[..]));
+    store
+        .set_sync_state(id, Some(b"state"))
+        .await
+        .expect("set state");
+    assert_eq!(
+        store.sync_state(id).await.expect("state").as_deref(),
+        Some(&b"state"[..])
+    );
     store.set_sync_state(id, None).await.expect("clear state");
     assert_eq!(store.sync_state(id).await.expect("state"), None);
     assert!(store.last_seen(id).await.expect("seen").is_empty());
-    store.set_last_seen(id, &doc.heads()).await.expect("set seen");
+    store
+        .set_last_seen(id, &doc.heads())
+        .await
+        .expect("set seen");
     assert_eq!(store.last_seen(id).await.expect("seen"), doc.heads());
 
     // Refused edits: kept, resolved, dismissed.
@@ -86,7 +135,13 @@ pub async fn check_store(store: &dyn LocalStore) {
     let rid = store.add_refused(&edit).await.expect("add refused");
     let listed = store.refused().await.expect("refused");
     assert_eq!(listed.len(), 1);
-    assert_eq!(RefusedEdit { id: rid, ..edit.clone() }, listed[0]);
+    assert_eq!(
+        RefusedEdit {
+            id: rid,
+            ..edit.clone()
+        },
+        listed[0]
+    );
     store.resolve_refused(rid).await.expect("resolve");
     assert!(store.refused().await.expect("refused")[0].resolved);
     store.dismiss_refused(rid).await.expect("dismiss");
@@ -97,7 +152,10 @@ pub async fn check_store(store: &dyn LocalStore) {
     store.delete(id).await.expect("delete");
     assert_eq!(store.load(id).await.expect("load"), None);
     assert_eq!(store.sync_state(id).await.expect("state"), None);
-    store.append(id, DocKind::Notes, &doc.save()).await.expect("append");
+    store
+        .append(id, DocKind::Notes, &doc.save())
+        .await
+        .expect("append");
     store.clear().await.expect("clear");
     assert_eq!(store.session().await.expect("session"), None);
     assert!(store.documents().await.expect("documents").is_empty());
