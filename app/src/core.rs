@@ -22,8 +22,12 @@ use crate::store::{LocalStore, SavedSession};
 pub struct SyncStatus {
     /// The last attempt could not reach the server.
     pub offline: bool,
+    /// A sync is under way.
+    pub syncing: bool,
     /// When the last complete sync finished.
     pub last_synced_at: Option<Timestamp>,
+    /// My changes saved on this device that the server has not confirmed yet.
+    pub waiting: usize,
 }
 
 /// The app core for one device.

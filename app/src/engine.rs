@@ -49,7 +49,9 @@ impl CareCircle {
 
     /// Syncs all circles: refreshes the circle list, then exchanges every document in batches.
     pub async fn sync(&mut self) -> AppResult<SyncReport> {
+        self.status.syncing = true;
         let result = self.sync_inner().await;
+        self.status.syncing = false;
         match &result {
             Ok(_) => {
                 self.status.offline = false;
@@ -307,12 +309,11 @@ impl CareCircle {
         Ok(report)
     }
 
-    /// Sync status for the status line: offline, last synced, changes waiting.
-    pub async fn status(&self) -> AppResult<(bool, Option<carecircle_shared::Timestamp>, usize)> {
-        Ok((
-            self.status.offline,
-            self.status.last_synced_at,
-            self.waiting().await?,
-        ))
+    /// Sync status for the status line: offline, syncing, last synced, changes waiting.
+    pub async fn status(&self) -> AppResult<crate::core::SyncStatus> {
+        Ok(crate::core::SyncStatus {
+            waiting: self.waiting().await?,
+            ..self.status.clone()
+        })
     }
 }

@@ -532,8 +532,12 @@ async fn refused_edits_are_kept_and_reset_brings_the_servers_copy() {
     assert_eq!(report.refused[&questions].code.as_str(), "forbidden");
     let qs: Questions = carer.view(circle).expect("still visible");
     assert!(qs.items.contains_key(&q), "the refused edit stays visible");
-    let (offline, _, waiting) = carer.status().await.expect("status");
-    assert!(!offline && waiting == 1, "one change waiting");
+    let status = carer.status().await.expect("status");
+    assert!(
+        !status.offline && !status.syncing && status.waiting == 1,
+        "one change waiting: {status:?}"
+    );
+    assert!(status.last_synced_at.is_some());
     let refused = carer.refused_edits().await.expect("refused");
     assert_eq!((refused.len(), refused[0].resolved), (1, false));
 
@@ -587,7 +591,10 @@ async fn offline_retries_back_off_and_authorization_failures_are_not_retried() {
         started.elapsed() >= std::time::Duration::from_millis(1500),
         "waited 0.5 s then 1 s"
     );
-    assert!(d.status().await.expect("status").0, "status says offline");
+    assert!(
+        d.status().await.expect("status").offline,
+        "status says offline"
+    );
     d.set_server(&server.base).await.expect("back");
     d.sync_with_retry(3).await.expect("online again");
     // A revoked token: 401 at once, no retries.

@@ -105,12 +105,16 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         Command::Status => {
-            let (offline, last, waiting) = core.status().await?;
-            let last = last
+            let status = core.status().await?;
+            let last = status
+                .last_synced_at
                 .and_then(|t| t.to_utc())
                 .map(|t| t.to_rfc3339())
                 .unwrap_or("never".into());
-            println!("offline: {offline}; last synced: {last}; changes waiting: {waiting}");
+            println!(
+                "offline: {}; last synced: {last}; changes waiting: {}",
+                status.offline, status.waiting
+            );
         }
         Command::Circles => {
             for c in core.circles() {

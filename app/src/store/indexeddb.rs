@@ -141,6 +141,44 @@ impl IndexedDbStore {
     async fn delete_parts(&self, tx_store: &rexie::Store, doc: DocumentId) -> AppResult<()> {
         tx_store.delete(parts_range(doc)?.into()).await.map_err(err)
     }
+
+    /// Writes one part (a chunk, or with `replace_all` a snapshot replacing every part) and the
+    /// document's entry in one transaction.
+    async fn write_part(
+        &self,
+        doc: DocumentId,
+        kind: DocKind,
+        bytes: &[u8],
+        replace_all: bool,
+    ) -> AppResult<()> {
+        let mut entry = self.entry(doc).await?.unwrap_or(DocEntry {
+            kind: kind.as_str().into(),
+            ..DocEntry::default()
+        });
+        let seq = entry.next_seq;
+        entry.next_seq += 1;
+        let tx = self
+            .db
+            .transaction(&["docs", "parts"], TransactionMode::ReadWrite)
+            .map_err(err)?;
+        let parts = tx.store("parts").map_err(err)?;
+        if replace_all {
+            self.delete_parts(&parts, doc).await?;
+        }
+        let value: JsValue = Uint8Array::from(bytes).into();
+        parts
+            .put(&value, Some(&key(&part_key(doc, seq))))
+            .await
+            .map_err(err)?;
+        let text = serde_json::to_string(&entry).map_err(err)?;
+        tx.store("docs")
+            .map_err(err)?
+            .put(&key(&text), Some(&key(&doc.to_string())))
+            .await
+            .map_err(err)?;
+        tx.done().await.map_err(err)?;
+        Ok(())
+    }
 }
 
 #[async_trait::async_trait(?Send)]
@@ -206,58 +244,11 @@ impl LocalStore for IndexedDbStore {
     }
 
     async fn append(&self, doc: DocumentId, kind: DocKind, chunk: &[u8]) -> AppResult<()> {
-        let mut entry = self.entry(doc).await?.unwrap_or(DocEntry {
-            kind: kind.as_str().into(),
-            ..DocEntry::default()
-        });
-        let seq = entry.next_seq;
-        entry.next_seq += 1;
-        let tx = self
-            .db
-            .transaction(&["docs", "parts"], TransactionMode::ReadWrite)
-            .map_err(err)?;
-        let bytes: JsValue = Uint8Array::from(chunk).into();
-        tx.store("parts")
-            .map_err(err)?
-            .put(&bytes, Some(&key(&part_key(doc, seq))))
-            .await
-            .map_err(err)?;
-        let text = serde_json::to_string(&entry).map_err(err)?;
-        tx.store("docs")
-            .map_err(err)?
-            .put(&key(&text), Some(&key(&doc.to_string())))
-            .await
-            .map_err(err)?;
-        tx.done().await.map_err(err)?;
-        Ok(())
+        self.write_part(doc, kind, chunk, false).await
     }
 
     async fn replace(&self, doc: DocumentId, kind: DocKind, snapshot: &[u8]) -> AppResult<()> {
-        let mut entry = self.entry(doc).await?.unwrap_or(DocEntry {
-            kind: kind.as_str().into(),
-            ..DocEntry::default()
-        });
-        let seq = entry.next_seq;
-        entry.next_seq += 1;
-        let tx = self
-            .db
-            .transaction(&["docs", "parts"], TransactionMode::ReadWrite)
-            .map_err(err)?;
-        let parts = tx.store("parts").map_err(err)?;
-        self.delete_parts(&parts, doc).await?;
-        let bytes: JsValue = Uint8Array::from(snapshot).into();
-        parts
-            .put(&bytes, Some(&key(&part_key(doc, seq))))
-            .await
-            .map_err(err)?;
-        let text = serde_json::to_string(&entry).map_err(err)?;
-        tx.store("docs")
-            .map_err(err)?
-            .put(&key(&text), Some(&key(&doc.to_string())))
-            .await
-            .map_err(err)?;
-        tx.done().await.map_err(err)?;
-        Ok(())
+        self.write_part(doc, kind, snapshot, true).await
     }
 
     async fn delete(&self, doc: DocumentId) -> AppResult<()> {
