@@ -126,6 +126,30 @@ impl IndexedDbStore {
         Ok(())
     }
 
+    /// Every (key, value) of a store whose values are JSON strings; unreadable rows are skipped.
+    async fn scan_json<T: for<'de> Deserialize<'de>>(
+        &self,
+        store: &str,
+    ) -> AppResult<Vec<(String, T)>> {
+        let tx = self
+            .db
+            .transaction(&[store], TransactionMode::ReadOnly)
+            .map_err(err)?;
+        let all = tx
+            .store(store)
+            .map_err(err)?
+            .scan(None, None, None, None)
+            .await
+            .map_err(err)?;
+        tx.done().await.map_err(err)?;
+        Ok(all
+            .into_iter()
+            .filter_map(|(k, v)| {
+                Some((k.as_string()?, serde_json::from_str(&v.as_string()?).ok()?))
+            })
+            .collect())
+    }
+
     async fn entry(&self, doc: DocumentId) -> AppResult<Option<DocEntry>> {
         self.get_json("docs", &doc.to_string()).await
     }
@@ -200,23 +224,11 @@ impl LocalStore for IndexedDbStore {
     }
 
     async fn documents(&self) -> AppResult<Vec<(DocumentId, DocKind)>> {
-        let tx = self
-            .db
-            .transaction(&["docs"], TransactionMode::ReadOnly)
-            .map_err(err)?;
-        let all = tx
-            .store("docs")
-            .map_err(err)?
-            .scan(None, None, None, None)
-            .await
-            .map_err(err)?;
-        tx.done().await.map_err(err)?;
-        Ok(all
+        Ok(self
+            .scan_json::<DocEntry>("docs")
+            .await?
             .into_iter()
-            .filter_map(|(k, v)| {
-                let entry: DocEntry = serde_json::from_str(&v.as_string()?).ok()?;
-                Some((k.as_string()?.parse().ok()?, entry.kind.parse().ok()?))
-            })
+            .filter_map(|(k, entry)| Some((k.parse().ok()?, entry.kind.parse().ok()?)))
             .collect())
     }
 
@@ -308,23 +320,13 @@ impl LocalStore for IndexedDbStore {
     }
 
     async fn refused(&self) -> AppResult<Vec<RefusedEdit>> {
-        let tx = self
-            .db
-            .transaction(&["refused"], TransactionMode::ReadOnly)
-            .map_err(err)?;
-        let all = tx
-            .store("refused")
-            .map_err(err)?
-            .scan(None, None, None, None)
-            .await
-            .map_err(err)?;
-        tx.done().await.map_err(err)?;
-        Ok(all
+        Ok(self
+            .scan_json::<StoredRefusal>("refused")
+            .await?
             .into_iter()
-            .filter_map(|(k, v)| {
-                let s: StoredRefusal = serde_json::from_str(&v.as_string()?).ok()?;
+            .filter_map(|(k, s)| {
                 Some(RefusedEdit {
-                    id: k.as_string()?.parse().ok()?,
+                    id: k.parse().ok()?,
                     doc: s.doc,
                     kind: s.kind,
                     code: s.code,
