@@ -94,13 +94,17 @@ impl CareCircle {
                 counts.insert(id, parts.len());
             }
         }
+        let status = SyncStatus {
+            last_synced_at: session.as_ref().and_then(|s| s.last_synced_at),
+            ..SyncStatus::default()
+        };
         Ok(Self {
             store,
             client,
             session,
             circles,
             docs,
-            status: SyncStatus::default(),
+            status,
             clock: system_clock,
             parts: counts,
         })
@@ -179,6 +183,7 @@ impl CareCircle {
             device: session.device,
             display_name: session.display_name,
             actor: actor.to_hex_string(),
+            last_synced_at: None,
         };
         self.store.set_session(Some(&saved)).await?;
         self.client.set_token(Some(session.token));

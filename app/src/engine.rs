@@ -54,8 +54,13 @@ impl CareCircle {
         self.status.syncing = false;
         match &result {
             Ok(_) => {
+                let now = self.now();
                 self.status.offline = false;
-                self.status.last_synced_at = Some(self.now());
+                self.status.last_synced_at = Some(now);
+                if let Some(s) = &mut self.session {
+                    s.last_synced_at = Some(now);
+                    self.store.set_session(Some(s)).await?;
+                }
             }
             Err(AppError::Offline) => self.status.offline = true,
             Err(_) => {}

@@ -33,6 +33,9 @@ pub struct SavedSession {
     pub display_name: String,
     /// The actor id this device writes with now (hex); a reset registers a new one.
     pub actor: String,
+    /// When this device last finished a complete sync.
+    #[serde(default)]
+    pub last_synced_at: Option<Timestamp>,
 }
 
 /// An upload the server refused, kept readable and recoverable.

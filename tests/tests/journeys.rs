@@ -238,8 +238,13 @@ async fn journey_2_carer_offline_notes_survive_a_restart_and_sync_later() {
     assert_eq!(carer.waiting().await.expect("waiting"), 5);
     drop(carer);
 
-    // The app restarts: everything is still on the phone.
+    // The app restarts: everything is still on the phone, and it knows when it last synced.
     let mut carer = device(dir.path(), "j2-carer", &server.base).await;
+    let status = carer.status().await.expect("status");
+    assert!(
+        status.last_synced_at.is_some() && status.waiting == 5,
+        "{status:?}"
+    );
     let kept: Notes = carer.view(circle).expect("notes after restart");
     assert!(notes.iter().all(|n| kept.items.contains_key(n)));
     assert_eq!(carer.waiting().await.expect("waiting"), 5);

@@ -29,6 +29,7 @@ pub async fn check_store(store: &dyn LocalStore) {
         device: DeviceId::random(),
         display_name: "Sam".into(),
         actor: ActorId::random().to_hex_string(),
+        last_synced_at: Some(Timestamp(5)),
     };
     store
         .set_session(Some(&session))
