@@ -9,9 +9,7 @@ use carecircle_shared::schema::DocSchema;
 use carecircle_shared::wire::{
     Bytes, CircleSummary, Refusal, Session, SyncDoc, SyncRequest, SyncResponse,
 };
-use carecircle_shared::{
-    CircleId, DocKind, Document, DocumentId, Links, Timestamp, ValidationError,
-};
+use carecircle_shared::{CircleId, DocKind, Document, DocumentId, Links, ValidationError};
 
 use crate::api::{Api, Reply};
 
@@ -175,12 +173,5 @@ impl Peer {
     }
 }
 
-/// Now, as a timestamp.
-pub fn now() -> Timestamp {
-    Timestamp(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_millis() as i64)
-            .unwrap_or_default(),
-    )
-}
+/// Now, as a timestamp: the server's clock, so test records and server records agree.
+pub use carecircle_server::clock::now;
