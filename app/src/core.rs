@@ -135,6 +135,11 @@ impl CareCircle {
         Ok(())
     }
 
+    /// The server this device syncs with.
+    pub fn server(&self) -> &str {
+        self.client.base()
+    }
+
     /// Uses another clock (tests).
     pub fn set_clock(&mut self, clock: fn() -> Timestamp) {
         self.clock = clock;

@@ -7,6 +7,8 @@ pub mod engine;
 pub mod error;
 pub mod ops;
 pub mod store;
+#[cfg(feature = "ui")]
+pub mod ui;
 
 pub use carecircle_shared as shared;
 pub use core::CareCircle;

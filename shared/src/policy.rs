@@ -26,6 +26,19 @@ vocabulary! {
     }
 }
 
+impl DocKind {
+    /// A plain-language label for screens.
+    pub const fn label(self) -> &'static str {
+        match self {
+            DocKind::Team => "Care team",
+            DocKind::Appointments => "Appointments",
+            DocKind::Questions => "Questions",
+            DocKind::Plan => "Plan",
+            DocKind::Notes => "Notes",
+        }
+    }
+}
+
 vocabulary! {
     /// A member's access to one document.
     pub enum Access {
@@ -35,6 +48,17 @@ vocabulary! {
         Read = "read",
         /// Receives and changes the document (within the item rules).
         Write = "write",
+    }
+}
+
+impl Access {
+    /// A plain-language label for screens.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Access::None => "No access",
+            Access::Read => "Can read",
+            Access::Write => "Can read and change",
+        }
     }
 }
 

@@ -26,6 +26,17 @@ vocabulary! {
     }
 }
 
+impl Relationship {
+    /// A plain-language label for screens.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Relationship::FamilyMember => "Family member",
+            Relationship::Friend => "Friend",
+            Relationship::ChosenAdvocate => "Chosen advocate",
+        }
+    }
+}
+
 impl Role {
     /// A plain-language label for screens.
     pub const fn label(self) -> &'static str {

@@ -328,6 +328,23 @@ vocabulary! {
     }
 }
 
+impl LogAction {
+    /// A plain-language label for screens.
+    pub const fn label(self) -> &'static str {
+        match self {
+            LogAction::Read => "Received",
+            LogAction::Write => "Changed",
+            LogAction::Refused => "Change refused",
+            LogAction::CreateCircle => "Created the circle",
+            LogAction::CreateInvite => "Created an invite",
+            LogAction::Join => "Joined",
+            LogAction::ChangeAccess => "Changed access",
+            LogAction::Revoke => "Removed a member",
+            LogAction::Leave => "Left the circle",
+        }
+    }
+}
+
 /// One entry of a circle's access log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccessLogEntry {

@@ -20,7 +20,7 @@ use std::time::Duration;
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::DefaultBodyLimit;
 use axum::response::IntoResponse;
-use axum::routing::{delete, get, post, put};
+use axum::routing::{any, delete, get, post, put};
 use axum::{BoxError, Router};
 use carecircle_shared::wire::ErrorCode;
 use tower::ServiceBuilder;
@@ -126,15 +126,15 @@ pub fn router(store: Arc<dyn Store>, config: ServerConfig) -> Router {
         .route("/v1/sync", post(routes::sync))
         .merge(sign_in)
         .merge(invites)
-        .fallback(|| async { ApiError::not_found("route") });
+        // Unknown API paths answer JSON even when the web app serves everything else.
+        .route("/v1/{*rest}", any(|| async { ApiError::not_found("route") }));
     let app = match web_dir {
+        // The web app: its files, and index.html for any other path (the app routes itself).
         Some(dir) => {
             let index = dir.join("index.html");
-            Router::new()
-                .nest_service("/", ServeDir::new(dir).fallback(ServeFile::new(index)))
-                .merge(api)
+            api.fallback_service(ServeDir::new(dir).fallback(ServeFile::new(index)))
         }
-        None => api,
+        None => api.fallback(|| async { ApiError::not_found("route") }),
     };
     app.layer(
         ServiceBuilder::new()

@@ -36,6 +36,37 @@ async fn health_and_limits() {
 }
 
 #[tokio::test]
+async fn the_web_app_is_served_at_the_root_beside_the_api() {
+    let web = tempfile::tempdir().expect("tempdir");
+    std::fs::write(web.path().join("index.html"), "<div id=\"main\"></div>").expect("write");
+    std::fs::write(web.path().join("app.js"), "// app").expect("write");
+    let server = TestServer::start_with(ServerConfig {
+        web_dir: Some(web.path().to_path_buf()),
+        ..ServerConfig::default()
+    })
+    .await;
+    let text = |path: &'static str| {
+        let url = format!("{}{path}", server.base);
+        async move {
+            let r = reqwest::get(url).await.expect("get");
+            (r.status().as_u16(), r.text().await.expect("body"))
+        }
+    };
+    assert_eq!(text("/").await, (200, "<div id=\"main\"></div>".into()));
+    assert_eq!(text("/app.js").await, (200, "// app".into()));
+    // Any other page path is the app's to route: index.html.
+    assert_eq!(text("/appointments").await.1, "<div id=\"main\"></div>");
+    // The API still answers JSON, also for unknown API paths.
+    let api = server.api();
+    assert_eq!(api.get("/healthz").await.status, 200);
+    let missing = api.get("/v1/nothing-here").await;
+    assert_eq!(
+        (missing.status, missing.code().as_deref()),
+        (404, Some("not_found"))
+    );
+}
+
+#[tokio::test]
 async fn accounts_and_sign_in() {
     let server = TestServer::start().await;
     let api = server.api();

@@ -49,6 +49,20 @@ vocabulary! {
     default = Scheduled;
 }
 
+impl AppointmentStatus {
+    /// A plain-language label for screens.
+    pub const fn label(self) -> &'static str {
+        match self {
+            AppointmentStatus::Scheduled => "Booked",
+            AppointmentStatus::Confirmed => "Confirmed",
+            AppointmentStatus::Rescheduled => "Rescheduled",
+            AppointmentStatus::Cancelled => "Cancelled",
+            AppointmentStatus::Attended => "Attended",
+            AppointmentStatus::Missed => "Missed",
+        }
+    }
+}
+
 /// Where an appointment happens: a place, an address, or a telehealth link.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Hydrate, Reconcile)]
 pub struct Place {

@@ -116,6 +116,17 @@ vocabulary! {
     default = NotYetDiscussed;
 }
 
+impl AreaStatus {
+    /// A plain-language label for screens.
+    pub const fn label(self) -> &'static str {
+        match self {
+            AreaStatus::NotYetDiscussed => "Not yet discussed",
+            AreaStatus::Discussed => "Discussed",
+            AreaStatus::SupportNeeded => "Support needed",
+        }
+    }
+}
+
 /// One assessment area.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Hydrate, Reconcile)]
 pub struct AssessmentArea {
@@ -196,6 +207,19 @@ vocabulary! {
         Stopped = "stopped",
     }
     default = NotStarted;
+}
+
+impl GoalStatus {
+    /// A plain-language label for screens.
+    pub const fn label(self) -> &'static str {
+        match self {
+            GoalStatus::NotStarted => "Not started",
+            GoalStatus::InProgress => "In progress",
+            GoalStatus::Achieved => "Achieved",
+            GoalStatus::OnHold => "On hold",
+            GoalStatus::Stopped => "Stopped",
+        }
+    }
 }
 
 /// One goal of the individual service plan.

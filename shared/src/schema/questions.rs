@@ -45,6 +45,18 @@ vocabulary! {
     default = Open;
 }
 
+impl QuestionStatus {
+    /// A plain-language label for screens.
+    pub const fn label(self) -> &'static str {
+        match self {
+            QuestionStatus::Open => "Not yet asked",
+            QuestionStatus::Asked => "Asked, waiting for an answer",
+            QuestionStatus::Answered => "Answered",
+            QuestionStatus::Closed => "Closed",
+        }
+    }
+}
+
 /// One question to ask.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Hydrate, Reconcile)]
 pub struct Question {

@@ -1,0 +1,540 @@
+//! The one place screens' requests meet the core: an [`Action`] queue worked by a single task
+//! that owns the [`CareCircle`], syncs in the background and republishes the [`Snapshot`].
+
+use std::fmt;
+
+use carecircle_shared::automerge::ScalarValue;
+use carecircle_shared::schema::{Appointment, Goal, Organisation, PastReview, Plan, Referral, TeamMember};
+use carecircle_shared::{Access, CircleId, DocKind, DocumentId, ItemId, MemberId, Relationship, Role};
+use dioxus::prelude::*;
+use futures::{FutureExt, StreamExt};
+
+use crate::core::CareCircle;
+use crate::engine::SyncReport;
+use crate::error::AppError;
+use crate::ui::model::{Notice, Phase, Screen, Snapshot};
+use crate::ui::platform;
+
+/// How often the app syncs on its own while signed in.
+pub const SYNC_EVERY_MS: u64 = 15_000;
+
+/// A change to a plan section the screens can make.
+pub type PlanEdit = Box<dyn FnOnce(&mut Plan)>;
+
+/// Something a screen asks for.
+pub enum Action {
+    /// Use another server (start screen).
+    SetServer(String),
+    /// Sign in.
+    SignIn { username: String, password: String },
+    /// Create an account and sign in.
+    Register { username: String, password: String, display_name: String },
+    /// Join a circle with an invite code.
+    Join { code: String, relationship: Option<Relationship> },
+    /// Start a circle.
+    CreateCircle { name: String, role: Role },
+    /// Show another circle.
+    SelectCircle(CircleId),
+    /// Sync now.
+    Sync,
+    /// Add or (when the id exists) update an appointment.
+    SaveAppointment(Box<Appointment>),
+    /// Cancel an appointment.
+    CancelAppointment(ItemId),
+    /// Move an appointment (new start, new end; RFC 3339).
+    Reschedule { id: ItemId, start: String, end: String },
+    /// Record that I double-checked an appointment.
+    DoubleCheck(ItemId),
+    /// Written details requested / received.
+    WrittenDetails { id: ItemId, requested: bool, received: bool },
+    /// Add or update a care team member.
+    SaveTeamMember(Box<TeamMember>),
+    /// Remove a care team member.
+    RemoveTeamMember(ItemId),
+    /// Add or update an organisation.
+    SaveOrganisation(Box<Organisation>),
+    /// Remove an organisation.
+    RemoveOrganisation(ItemId),
+    /// Add a question (for an appointment and/or a person).
+    AddQuestion { text: String, appointment: Option<ItemId>, person: Option<ItemId> },
+    /// Mark a question asked.
+    MarkAsked(ItemId),
+    /// Record an answer.
+    Answer { id: ItemId, answer: String },
+    /// Close a question.
+    CloseQuestion(ItemId),
+    /// Add a note (optionally about an appointment).
+    AddNote { text: String, appointment: Option<ItemId> },
+    /// Edit my own note.
+    EditNote { id: ItemId, text: String },
+    /// Change a plan section.
+    EditPlan { what: &'static str, edit: PlanEdit },
+    /// Add or update a goal.
+    SaveGoal(Box<Goal>),
+    /// Record a past review.
+    AddReview(Box<PastReview>),
+    /// Add a referral.
+    AddReferral(Box<Referral>),
+    /// Set the next review date (`YYYY-MM-DD`, or empty to clear).
+    SetReviewDate(String),
+    /// Keep one of a conflict's values.
+    ResolveConflict { kind: DocKind, path: Vec<String>, value: ScalarValue },
+    /// I have read the feed.
+    MarkSeen,
+    /// Fetch members (names, roles, access).
+    LoadMembers,
+    /// Fetch the access log.
+    LoadAccessLog,
+    /// Create an invite.
+    Invite(Role),
+    /// Change a member's access to one document.
+    SetAccess { member: MemberId, kind: DocKind, access: Access },
+    /// Remove a member.
+    Revoke(MemberId),
+    /// Leave the circle.
+    Leave,
+    /// Throw away a refused edit's document and take the server's copy.
+    ResetToServer(DocumentId),
+    /// Forget a message.
+    DismissNotice(usize),
+    /// Download the appointments as ICS.
+    DownloadIcs,
+    /// Count what signing out would lose.
+    CheckSignOut,
+    /// Sign out (`discard`: even if changes are waiting).
+    SignOut { discard: bool },
+}
+
+impl fmt::Debug for Action {
+    // Names only: actions carry health data, which must not reach a log line.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = match self {
+            Action::SetServer(_) => "SetServer",
+            Action::SignIn { .. } => "SignIn",
+            Action::Register { .. } => "Register",
+            Action::Join { .. } => "Join",
+            Action::CreateCircle { .. } => "CreateCircle",
+            Action::SelectCircle(_) => "SelectCircle",
+            Action::Sync => "Sync",
+            Action::SaveAppointment(_) => "SaveAppointment",
+            Action::CancelAppointment(_) => "CancelAppointment",
+            Action::Reschedule { .. } => "Reschedule",
+            Action::DoubleCheck(_) => "DoubleCheck",
+            Action::WrittenDetails { .. } => "WrittenDetails",
+            Action::SaveTeamMember(_) => "SaveTeamMember",
+            Action::RemoveTeamMember(_) => "RemoveTeamMember",
+            Action::SaveOrganisation(_) => "SaveOrganisation",
+            Action::RemoveOrganisation(_) => "RemoveOrganisation",
+            Action::AddQuestion { .. } => "AddQuestion",
+            Action::MarkAsked(_) => "MarkAsked",
+            Action::Answer { .. } => "Answer",
+            Action::CloseQuestion(_) => "CloseQuestion",
+            Action::AddNote { .. } => "AddNote",
+            Action::EditNote { .. } => "EditNote",
+            Action::EditPlan { .. } => "EditPlan",
+            Action::SaveGoal(_) => "SaveGoal",
+            Action::AddReview(_) => "AddReview",
+            Action::AddReferral(_) => "AddReferral",
+            Action::SetReviewDate(_) => "SetReviewDate",
+            Action::ResolveConflict { .. } => "ResolveConflict",
+            Action::MarkSeen => "MarkSeen",
+            Action::LoadMembers => "LoadMembers",
+            Action::LoadAccessLog => "LoadAccessLog",
+            Action::Invite(_) => "Invite",
+            Action::SetAccess { .. } => "SetAccess",
+            Action::Revoke(_) => "Revoke",
+            Action::Leave => "Leave",
+            Action::ResetToServer(_) => "ResetToServer",
+            Action::DismissNotice(_) => "DismissNotice",
+            Action::DownloadIcs => "DownloadIcs",
+            Action::CheckSignOut => "CheckSignOut",
+            Action::SignOut { .. } => "SignOut",
+        };
+        f.write_str(name)
+    }
+}
+
+/// What an action changed beyond the documents.
+enum Outcome {
+    /// A document changed locally: sync soon.
+    Edited,
+    /// Nothing to sync.
+    Done,
+    /// Sync now (signed in, joined, access changed...).
+    SyncNow,
+}
+
+/// Works the action queue for the app's lifetime.
+pub async fn run(
+    mut rx: UnboundedReceiver<Action>,
+    mut snapshot: Signal<Snapshot>,
+    mut screen: Signal<Screen>,
+) {
+    let mut core = match platform::open_core().await {
+        Ok(core) => core,
+        Err(e) => {
+            snapshot.write().error = Some(format!("This device's storage could not be opened ({e})."));
+            return;
+        }
+    };
+    let mut shown: Option<CircleId> = None;
+    publish(&core, shown, &mut snapshot).await;
+    if core.session().is_some() {
+        sync(&mut core, &mut snapshot, shown).await;
+    }
+    loop {
+        let next = {
+            let tick = futures_timer::Delay::new(std::time::Duration::from_millis(SYNC_EVERY_MS));
+            futures::select! {
+                a = rx.next() => a,
+                _ = tick.fuse() => Some(Action::Sync),
+            }
+        };
+        let Some(action) = next else { return };
+        if matches!(action, Action::Sync) && core.session().is_none() {
+            continue;
+        }
+        snapshot.write().busy = true;
+        let result = apply(&mut core, action, &mut shown, &mut snapshot, &mut screen).await;
+        let mut error = None;
+        match result {
+            Ok(Outcome::Done) => {}
+            Ok(Outcome::Edited | Outcome::SyncNow) => {
+                publish(&core, shown, &mut snapshot).await;
+                sync(&mut core, &mut snapshot, shown).await;
+            }
+            Err(e) => error = Some(explain(&e)),
+        }
+        publish(&core, shown, &mut snapshot).await;
+        let mut s = snapshot.write();
+        s.busy = false;
+        if error.is_some() {
+            s.error = error;
+        }
+    }
+}
+
+/// Rebuilds the snapshot from the core, keeping what only the screens hold.
+async fn publish(core: &CareCircle, shown: Option<CircleId>, snapshot: &mut Signal<Snapshot>) {
+    let keep = snapshot.peek().clone();
+    let mut next = Snapshot::load(core, shown, &keep).await;
+    next.error = keep.error.clone();
+    next.sign_out_check = keep.sign_out_check;
+    next.busy = keep.busy;
+    snapshot.set(next);
+}
+
+/// One sync, turning deletions and refusals into messages.
+async fn sync(core: &mut CareCircle, snapshot: &mut Signal<Snapshot>, shown: Option<CircleId>) {
+    {
+        let mut s = snapshot.write();
+        s.status.syncing = true;
+    }
+    let result = core.sync().await;
+    match result {
+        Ok(report) => {
+            let notices = notices_for(&report);
+            snapshot.write().notices.extend(notices);
+            if snapshot.peek().members.is_empty()
+                && let Some(c) = shown.or_else(|| core.circles().first().map(|c| c.id))
+                && let Ok(detail) = core.members(c).await
+            {
+                snapshot.write().members = detail.members;
+            }
+        }
+        Err(AppError::Offline) => {}
+        Err(e) => snapshot.write().error = Some(explain(&e)),
+    }
+    publish(core, shown, snapshot).await;
+}
+
+/// Plain messages for what a sync deleted or refused.
+fn notices_for(report: &SyncReport) -> Vec<Notice> {
+    let mut out = Vec::new();
+    for (doc, kind) in &report.deleted {
+        let refused = report.refused.contains_key(doc);
+        let mut text = format!(
+            "Your access to the {} was withdrawn, so the copy on this device has been deleted.",
+            kind.label().to_lowercase()
+        );
+        if refused {
+            text.push_str(&format!(
+                " Your change to the {} was not accepted: access changed.",
+                kind.label().to_lowercase()
+            ));
+        }
+        out.push(Notice { text });
+    }
+    out
+}
+
+/// A failure in plain words (never document content).
+pub fn explain(e: &AppError) -> String {
+    use carecircle_shared::wire::ErrorCode as C;
+    match e {
+        AppError::Offline => "You are offline. Your work is saved on this device and will sync later.".into(),
+        AppError::Server { code, .. } => match code {
+            C::InvalidCredentials => "That username and password do not match.".into(),
+            C::UsernameTaken => "That username is taken; try another.".into(),
+            C::WeakPassword => "Please choose a longer password (at least 10 characters).".into(),
+            C::RegistrationClosed => "This server does not take new accounts.".into(),
+            C::InviteInvalid => "That invite code was not recognised.".into(),
+            C::InviteExpired => "That invite code has expired; ask for a new one.".into(),
+            C::InviteUsed => "That invite code has already been used.".into(),
+            C::AlreadyMember => "You are already in that circle.".into(),
+            C::RateLimited => "Too many tries; wait a minute and try again.".into(),
+            C::Unauthorized => "You have been signed out on this device; please sign in again.".into(),
+            C::Forbidden | C::Revoked => "You may not do that in this circle.".into(),
+            other => format!("The server could not do that ({other})."),
+        },
+        other => other.to_string(),
+    }
+}
+
+async fn apply(
+    core: &mut CareCircle,
+    action: Action,
+    shown: &mut Option<CircleId>,
+    snapshot: &mut Signal<Snapshot>,
+    screen: &mut Signal<Screen>,
+) -> Result<Outcome, AppError> {
+    snapshot.write().error = None;
+    let device = platform::device_name();
+    let circle = shown
+        .or_else(|| core.circles().first().map(|c| c.id))
+        .ok_or(AppError::NoCircle);
+    Ok(match action {
+        Action::SetServer(url) => {
+            core.set_server(url.trim()).await?;
+            Outcome::Done
+        }
+        Action::SignIn { username, password } => {
+            core.sign_in(username.trim(), &password, &device).await?;
+            screen.set(Screen::Today);
+            Outcome::SyncNow
+        }
+        Action::Register { username, password, display_name } => {
+            core.register(username.trim(), &password, display_name.trim(), &device).await?;
+            screen.set(Screen::Today);
+            Outcome::SyncNow
+        }
+        Action::Join { code, relationship } => {
+            *shown = Some(core.join(code.trim(), relationship).await?);
+            screen.set(Screen::Today);
+            Outcome::SyncNow
+        }
+        Action::CreateCircle { name, role } => {
+            *shown = Some(core.create_circle(name.trim(), role).await?);
+            screen.set(Screen::Today);
+            Outcome::SyncNow
+        }
+        Action::SelectCircle(id) => {
+            *shown = Some(id);
+            snapshot.write().members.clear();
+            screen.set(Screen::Today);
+            if let Ok(detail) = core.members(id).await {
+                snapshot.write().members = detail.members;
+            }
+            Outcome::Done
+        }
+        Action::Sync => Outcome::SyncNow,
+        Action::SaveAppointment(a) => {
+            let circle = circle?;
+            let exists = core
+                .view::<carecircle_shared::schema::Appointments>(circle)?
+                .items
+                .contains_key(&a.id);
+            if exists {
+                let id = a.id.clone();
+                core.update_appointment(circle, &id, "Updated an appointment", move |x| {
+                    let keep = (x.double_checked_by, x.double_checked_at, x.created_by);
+                    *x = *a;
+                    (x.double_checked_by, x.double_checked_at, x.created_by) = keep;
+                })
+                .await?;
+            } else {
+                core.add_appointment(circle, *a).await?;
+            }
+            Outcome::Edited
+        }
+        Action::CancelAppointment(id) => {
+            core.cancel_appointment(circle?, &id).await?;
+            Outcome::Edited
+        }
+        Action::Reschedule { id, start, end } => {
+            core.reschedule_appointment(circle?, &id, &start, &end).await?;
+            Outcome::Edited
+        }
+        Action::DoubleCheck(id) => {
+            core.double_check(circle?, &id).await?;
+            Outcome::Edited
+        }
+        Action::WrittenDetails { id, requested, received } => {
+            core.written_details(circle?, &id, requested, received).await?;
+            Outcome::Edited
+        }
+        Action::SaveTeamMember(m) => {
+            let circle = circle?;
+            let id = m.id.clone();
+            let exists = core.view::<carecircle_shared::schema::Team>(circle)?.members.contains_key(&id);
+            if exists {
+                core.update_team_member(circle, &id, move |x| *x = *m).await?;
+            } else {
+                core.add_team_member(circle, *m).await?;
+            }
+            Outcome::Edited
+        }
+        Action::RemoveTeamMember(id) => {
+            core.remove_team_member(circle?, &id).await?;
+            Outcome::Edited
+        }
+        Action::SaveOrganisation(o) => {
+            let circle = circle?;
+            let id = o.id.clone();
+            let exists = core
+                .view::<carecircle_shared::schema::Team>(circle)?
+                .organisations
+                .contains_key(&id);
+            if exists {
+                core.update_organisation(circle, &id, move |x| *x = *o).await?;
+            } else {
+                core.add_organisation(circle, *o).await?;
+            }
+            Outcome::Edited
+        }
+        Action::RemoveOrganisation(id) => {
+            core.remove_organisation(circle?, &id).await?;
+            Outcome::Edited
+        }
+        Action::AddQuestion { text, appointment, person } => {
+            core.add_question(circle?, &text, appointment, person).await?;
+            Outcome::Edited
+        }
+        Action::MarkAsked(id) => {
+            core.mark_asked(circle?, &id).await?;
+            Outcome::Edited
+        }
+        Action::Answer { id, answer } => {
+            core.answer_question(circle?, &id, &answer).await?;
+            Outcome::Edited
+        }
+        Action::CloseQuestion(id) => {
+            core.close_question(circle?, &id).await?;
+            Outcome::Edited
+        }
+        Action::AddNote { text, appointment } => {
+            core.add_note(circle?, &text, appointment).await?;
+            Outcome::Edited
+        }
+        Action::EditNote { id, text } => {
+            core.edit_note(circle?, &id, &text).await?;
+            Outcome::Edited
+        }
+        Action::EditPlan { what, edit } => {
+            core.edit_plan(circle?, what, edit).await?;
+            Outcome::Edited
+        }
+        Action::SaveGoal(g) => {
+            let circle = circle?;
+            let id = g.id.clone();
+            let exists = core.view::<Plan>(circle)?.goals.contains_key(&id);
+            if exists {
+                core.update_goal(circle, &id, move |x| {
+                    let by = x.created_by;
+                    *x = *g;
+                    x.created_by = by;
+                })
+                .await?;
+            } else {
+                core.add_goal(circle, *g).await?;
+            }
+            Outcome::Edited
+        }
+        Action::AddReview(r) => {
+            core.add_review(circle?, *r).await?;
+            Outcome::Edited
+        }
+        Action::AddReferral(r) => {
+            core.add_referral(circle?, *r).await?;
+            Outcome::Edited
+        }
+        Action::SetReviewDate(date) => {
+            let date = date.trim();
+            core.set_review_date(circle?, (!date.is_empty()).then_some(date)).await?;
+            Outcome::Edited
+        }
+        Action::ResolveConflict { kind, path, value } => {
+            core.resolve_conflict(circle?, kind, &path, value).await?;
+            Outcome::Edited
+        }
+        Action::MarkSeen => {
+            core.mark_seen(circle?).await?;
+            Outcome::Done
+        }
+        Action::LoadMembers => {
+            snapshot.write().members = core.members(circle?).await?.members;
+            Outcome::Done
+        }
+        Action::LoadAccessLog => {
+            snapshot.write().access_log = core.access_log(circle?, None, 50).await?;
+            Outcome::Done
+        }
+        Action::Invite(role) => {
+            let invite = core.invite(circle?, role, None).await?;
+            snapshot.write().invite = Some(invite);
+            Outcome::Done
+        }
+        Action::SetAccess { member, kind, access } => {
+            let circle = circle?;
+            core.set_access(circle, member, kind, access).await?;
+            snapshot.write().members = core.members(circle).await?.members;
+            Outcome::Done
+        }
+        Action::Revoke(member) => {
+            let circle = circle?;
+            core.revoke(circle, member).await?;
+            snapshot.write().members = core.members(circle).await?.members;
+            Outcome::Done
+        }
+        Action::Leave => {
+            core.leave(circle?).await?;
+            *shown = None;
+            screen.set(Screen::Today);
+            Outcome::SyncNow
+        }
+        Action::ResetToServer(doc) => {
+            core.reset_to_server(doc).await?;
+            Outcome::SyncNow
+        }
+        Action::DismissNotice(i) => {
+            let mut s = snapshot.write();
+            if i < s.notices.len() {
+                s.notices.remove(i);
+            }
+            Outcome::Done
+        }
+        Action::DownloadIcs => {
+            let ics = core.appointments_ics(circle?)?;
+            platform::download("appointments.ics", "text/calendar", &ics)
+                .map_err(AppError::Storage)?;
+            Outcome::Done
+        }
+        Action::CheckSignOut => {
+            let _ = core.sync().await;
+            snapshot.write().sign_out_check = Some(core.waiting().await?);
+            Outcome::Done
+        }
+        Action::SignOut { discard } => {
+            let _ = core.sync().await;
+            core.sign_out(discard).await?;
+            *shown = None;
+            let mut s = snapshot.write();
+            s.sign_out_check = None;
+            s.members.clear();
+            s.notices.clear();
+            s.phase = Phase::SignedOut;
+            screen.set(Screen::Today);
+            Outcome::Done
+        }
+    })
+}

@@ -1,0 +1,229 @@
+//! The Dioxus screens: phone-first views over the app core; no business rule lives here.
+//!
+//! [`control`] owns the core and works an action queue; [`model::Snapshot`] is all a screen
+//! reads. `harness` renders any screen over a hand-made snapshot (component tests).
+
+use dioxus::prelude::*;
+
+pub mod control;
+pub mod format;
+pub mod model;
+pub mod platform;
+mod screens;
+mod widgets;
+
+use control::Action;
+use model::{Phase, Screen, Snapshot};
+use widgets::{use_screen, use_snapshot};
+
+/// The stylesheet (the web build links `style.css`; the desktop build inlines it).
+pub const STYLE: &str = include_str!("../../public/style.css");
+
+/// Starts the app on this platform's renderer.
+pub fn launch() {
+    #[cfg(feature = "desktop")]
+    {
+        use dioxus::desktop::{Config, LogicalSize, WindowBuilder};
+        dioxus::LaunchBuilder::desktop()
+            .with_cfg(
+                Config::new()
+                    .with_custom_head(format!("<style>{STYLE}</style>"))
+                    .with_menu(None)
+                    .with_window(
+                        WindowBuilder::new()
+                            .with_title("CareCircle")
+                            .with_inner_size(LogicalSize::new(420.0, 860.0)),
+                    ),
+            )
+            .launch(App);
+    }
+    #[cfg(not(feature = "desktop"))]
+    dioxus::launch(App);
+}
+
+#[component]
+fn App() -> Element {
+    let snapshot = use_context_provider(|| Signal::new(Snapshot::default()));
+    let screen = use_context_provider(|| Signal::new(Screen::default()));
+    let actions = use_coroutine(move |rx| control::run(rx, snapshot, screen));
+    use_hook(move || platform::on_online(move || actions.send(Action::Sync)));
+    rsx! { Shell {} }
+}
+
+/// Everything on the page: header with status, messages, the screen, the tab bar.
+#[component]
+fn Shell() -> Element {
+    let snap = use_snapshot();
+    let screen = use_screen();
+    let phase = snap.read().phase;
+    match phase {
+        Phase::Loading => rsx! {
+            main { class: "loading", id: "main-content",
+                h1 { "CareCircle" }
+                p { role: "status", "Opening your circle on this device…" }
+            }
+        },
+        Phase::SignedOut => rsx! {
+            Header {}
+            Messages {}
+            main { id: "main-content", screens::start::Start {} }
+        },
+        Phase::Ready => {
+            let current = screen.read().clone();
+            let printable = matches!(current, Screen::Written(_));
+            rsx! {
+                if !printable { Header {} }
+                Messages {}
+                main { id: "main-content", class: if printable { "printable" } else { "" },
+                    {screens::show(current)}
+                }
+                if !printable { Tabs {} }
+            }
+        }
+    }
+}
+
+/// The app bar: circle name, always-visible sync status, sync button.
+#[component]
+fn Header() -> Element {
+    let snap = use_snapshot();
+    let actions = use_coroutine_handle::<Action>();
+    let s = snap.read();
+    let line = format::status_line(&s.status, s.offset_secs);
+    let title = s
+        .circle
+        .as_ref()
+        .map(|c| c.summary.name.clone())
+        .unwrap_or_else(|| "CareCircle".into());
+    let state = if s.status.offline {
+        "offline"
+    } else if s.status.waiting > 0 {
+        "waiting"
+    } else {
+        "synced"
+    };
+    let signed_in = s.phase == Phase::Ready;
+    rsx! {
+        header { class: "appbar",
+            div { class: "appbar-title",
+                span { class: "brand", "CareCircle" }
+                span { class: "circle-name", "{title}" }
+            }
+            div { class: "status {state}",
+                p { id: "sync-status", role: "status", "aria-live": "polite", "{line}" }
+                if signed_in {
+                    button {
+                        r#type: "button",
+                        class: "button small",
+                        disabled: s.status.syncing,
+                        onclick: move |_| actions.send(Action::Sync),
+                        "Sync now"
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Errors, refusals and one-time messages, above every screen.
+#[component]
+fn Messages() -> Element {
+    let mut snap = use_snapshot();
+    let actions = use_coroutine_handle::<Action>();
+    let s = snap.read();
+    let error = s.error.clone();
+    let refused = s.refused.clone();
+    let notices = s.notices.clone();
+    let offset = s.offset_secs;
+    drop(s);
+    rsx! {
+        div { class: "messages",
+            if let Some(e) = error {
+                div { class: "banner error", role: "alert",
+                    p { "{e}" }
+                    button { r#type: "button", class: "button small secondary",
+                        onclick: move |_| snap.write().error = None, "Dismiss" }
+                }
+            }
+            for r in refused {
+                div { key: "{r.id}", class: "banner refused", role: "alert",
+                    p { strong { "{format::refusal_text(&r)}" } }
+                    p { "Kept on this device since {format::when(r.at, offset)}. Your other changes keep syncing." }
+                    button { r#type: "button", class: "button small",
+                        onclick: move |_| actions.send(Action::ResetToServer(r.doc)),
+                        "Use the shared copy and carry on" }
+                }
+            }
+            for (i, n) in notices.into_iter().enumerate() {
+                div { key: "{i}", class: "banner notice", role: "alert",
+                    p { "{n.text}" }
+                    button { r#type: "button", class: "button small secondary",
+                        onclick: move |_| actions.send(Action::DismissNotice(i)), "OK" }
+                }
+            }
+        }
+    }
+}
+
+/// The bottom tab bar.
+#[component]
+fn Tabs() -> Element {
+    let mut screen = use_screen();
+    let current = screen.read().clone();
+    let tabs = [
+        (Screen::Today, "Today"),
+        (Screen::Appointments, "Appointments"),
+        (Screen::Questions, "Questions"),
+        (Screen::Notes, "Notes"),
+        (Screen::More, "More"),
+    ];
+    rsx! {
+        nav { class: "tabs", "aria-label": "Main",
+            for (to, label) in tabs {
+                button {
+                    key: "{label}",
+                    r#type: "button",
+                    class: "tab",
+                    "aria-current": if section_of(&current) == to { Some("page") } else { None },
+                    onclick: move |_| screen.set(to.clone()),
+                    "{label}"
+                }
+            }
+        }
+    }
+}
+
+/// The tab a screen belongs to.
+fn section_of(screen: &Screen) -> Screen {
+    match screen {
+        Screen::Today => Screen::Today,
+        Screen::Appointments | Screen::Appointment(_) | Screen::AppointmentForm(_) => {
+            Screen::Appointments
+        }
+        Screen::Questions => Screen::Questions,
+        Screen::Notes => Screen::Notes,
+        _ => Screen::More,
+    }
+}
+
+#[derive(Props, Clone, PartialEq)]
+struct HarnessProps {
+    screen: Screen,
+    snapshot: Snapshot,
+}
+
+#[allow(non_snake_case)]
+fn Harness(props: HarnessProps) -> Element {
+    use_context_provider(|| Signal::new(props.snapshot.clone()));
+    use_context_provider(|| Signal::new(props.screen.clone()));
+    use_coroutine(|_rx: UnboundedReceiver<Action>| async {});
+    rsx! { Shell {} }
+}
+
+/// A virtual DOM showing `screen` over `snapshot`, actions going nowhere (component tests render
+/// it with `dioxus-ssr`).
+pub fn harness(screen: Screen, snapshot: Snapshot) -> VirtualDom {
+    let mut dom = VirtualDom::new_with_props(Harness, HarnessProps { screen, snapshot });
+    dom.rebuild_in_place();
+    dom
+}

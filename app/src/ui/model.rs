@@ -1,0 +1,253 @@
+//! What the screens show: one snapshot of the core's state, rebuilt after every action.
+//!
+//! Screens only read a [`Snapshot`]; they never call the core. Component tests build snapshots
+//! by hand, the running app builds them with [`Snapshot::load`].
+
+use std::collections::BTreeMap;
+
+use carecircle_shared::conflict::Conflict;
+use carecircle_shared::history::HistoryEntry;
+use carecircle_shared::schema::{Appointments, Notes, Plan, Questions, Team};
+use carecircle_shared::wire::{AccessLogEntry, CircleSummary, Invite, MemberInfo};
+use carecircle_shared::{CircleId, DocKind, ItemId, MemberId, Role, Timestamp};
+
+use crate::core::{CareCircle, SyncStatus};
+use crate::ops::appointments::Agenda;
+use crate::ops::attention::Reminder;
+use crate::ops::feed::FeedEntry;
+use crate::store::RefusedEdit;
+
+/// Which screen is showing.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Screen {
+    /// Home: attention, next appointments, who to call (a case manager's caseload first).
+    #[default]
+    Today,
+    /// All appointments by day.
+    Appointments,
+    /// One appointment.
+    Appointment(ItemId),
+    /// Add (None) or edit an appointment.
+    AppointmentForm(Option<ItemId>),
+    /// Care team and organisations.
+    Team,
+    /// Questions to ask.
+    Questions,
+    /// The individual service plan.
+    Plan,
+    /// Notes.
+    Notes,
+    /// What changed since I last looked.
+    Changes,
+    /// Members, consent, invites, access log.
+    Circle,
+    /// Print-friendly copies.
+    Written(Written),
+    /// Everything else.
+    More,
+    /// Sign out.
+    Settings,
+}
+
+/// A print-friendly copy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Written {
+    /// The plan.
+    Plan,
+    /// One appointment with its questions.
+    Appointment(ItemId),
+}
+
+/// Where the app is before a circle can be shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Phase {
+    /// Opening the local store.
+    #[default]
+    Loading,
+    /// No session on this device: the start screen.
+    SignedOut,
+    /// Signed in.
+    Ready,
+}
+
+/// A message the person should read once (access withdrawn, copies deleted...).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// Plain words.
+    pub text: String,
+}
+
+/// One circle, as this member may see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CircleView {
+    /// The circle and my documents in it.
+    pub summary: CircleSummary,
+    /// Documents I may read (None: not shared with me, or not on this device).
+    pub team: Option<Team>,
+    /// Appointments.
+    pub appointments: Option<Appointments>,
+    /// Questions.
+    pub questions: Option<Questions>,
+    /// The plan.
+    pub plan: Option<Plan>,
+    /// Notes.
+    pub notes: Option<Notes>,
+    /// Today and upcoming, in the device's time zone.
+    pub agenda: Agenda,
+    /// What needs attention.
+    pub reminders: Vec<Reminder>,
+    /// Changes by others since I last looked.
+    pub feed: Vec<FeedEntry>,
+    /// Open conflicts.
+    pub conflicts: Vec<(DocKind, Conflict)>,
+    /// Each readable document's history, newest first (at most [`HISTORY_SHOWN`]).
+    pub history: BTreeMap<DocKind, Vec<HistoryEntry>>,
+}
+
+/// How many history entries a screen shows per document.
+pub const HISTORY_SHOWN: usize = 20;
+
+/// Everything the screens show.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Snapshot {
+    /// Loading, signed out or ready.
+    pub phase: Phase,
+    /// The server this device syncs with.
+    pub server: String,
+    /// Me, once signed in.
+    pub me: Option<MemberId>,
+    /// My display name.
+    pub my_name: String,
+    /// My circles (a case manager's caseload).
+    pub circles: Vec<CircleSummary>,
+    /// The circle being shown.
+    pub circle: Option<CircleView>,
+    /// Sync status for the status line.
+    pub status: SyncStatus,
+    /// Edits the server did not accept, not yet dealt with.
+    pub refused: Vec<RefusedEdit>,
+    /// Messages to read once.
+    pub notices: Vec<Notice>,
+    /// The last action's failure, in plain words.
+    pub error: Option<String>,
+    /// An action is running.
+    pub busy: bool,
+    /// The device clock when this snapshot was made.
+    pub now: Timestamp,
+    /// The device's offset from UTC, in seconds.
+    pub offset_secs: i32,
+    /// Members of the shown circle (fetched when online).
+    pub members: Vec<MemberInfo>,
+    /// The last invite I created (code to pass on).
+    pub invite: Option<Invite>,
+    /// The shown circle's access log, newest first (when loaded).
+    pub access_log: Vec<AccessLogEntry>,
+    /// Sign-out check: changes that would be lost.
+    pub sign_out_check: Option<usize>,
+}
+
+impl Snapshot {
+    /// The shown circle's id.
+    pub fn circle_id(&self) -> Option<CircleId> {
+        self.circle.as_ref().map(|c| c.summary.id)
+    }
+
+    /// My role in the shown circle.
+    pub fn role(&self) -> Option<Role> {
+        self.circle.as_ref().map(|c| c.summary.role)
+    }
+
+    /// A member's display name, when known.
+    pub fn name_of(&self, member: Option<MemberId>) -> String {
+        match member {
+            Some(m) if Some(m) == self.me => "you".to_string(),
+            Some(m) => self
+                .members
+                .iter()
+                .find(|x| x.member == m)
+                .map(|x| x.display_name.clone())
+                .unwrap_or_else(|| "a circle member".to_string()),
+            None => "someone".to_string(),
+        }
+    }
+
+    /// Builds the snapshot from the core, showing `circle` (or my first circle).
+    pub async fn load(core: &CareCircle, circle: Option<CircleId>, keep: &Snapshot) -> Snapshot {
+        let now = core.now();
+        let offset = crate::ui::format::device_offset();
+        let mut snap = Snapshot {
+            phase: if core.session().is_some() {
+                Phase::Ready
+            } else {
+                Phase::SignedOut
+            },
+            server: core.server().to_string(),
+            me: core.session().map(|s| s.member),
+            my_name: core
+                .session()
+                .map(|s| s.display_name.clone())
+                .unwrap_or_default(),
+            circles: core.circles().to_vec(),
+            status: core.status().await.unwrap_or_default(),
+            refused: core
+                .refused_edits()
+                .await
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|r| !r.resolved)
+                .collect(),
+            now,
+            offset_secs: offset.local_minus_utc(),
+            notices: keep.notices.clone(),
+            members: keep.members.clone(),
+            invite: keep.invite.clone(),
+            access_log: keep.access_log.clone(),
+            ..Snapshot::default()
+        };
+        let id = circle
+            .filter(|c| core.circle(*c).is_ok())
+            .or_else(|| core.circles().first().map(|c| c.id));
+        if let Some(id) = id {
+            snap.circle = CircleView::load(core, id, now, offset).await;
+        }
+        if snap.circle_id() != keep.circle_id() {
+            snap.members.clear();
+            snap.invite = None;
+            snap.access_log.clear();
+        }
+        snap
+    }
+}
+
+impl CircleView {
+    async fn load(
+        core: &CareCircle,
+        id: CircleId,
+        now: Timestamp,
+        offset: chrono::FixedOffset,
+    ) -> Option<CircleView> {
+        let summary = core.circle(id).ok()?.clone();
+        let mut history = BTreeMap::new();
+        for d in &summary.documents {
+            if let Ok(doc) = core.document(id, d.kind) {
+                let mut h = doc.history();
+                h.reverse();
+                h.truncate(HISTORY_SHOWN);
+                history.insert(d.kind, h);
+            }
+        }
+        Some(CircleView {
+            team: core.view(id).ok(),
+            appointments: core.view(id).ok(),
+            questions: core.view(id).ok(),
+            plan: core.view(id).ok(),
+            notes: core.view(id).ok(),
+            agenda: core.agenda(id, now, offset).unwrap_or_default(),
+            reminders: core.reminders(id, now).unwrap_or_default(),
+            feed: core.changed_since_last_looked(id).await.unwrap_or_default(),
+            conflicts: core.conflicts(id).unwrap_or_default(),
+            history,
+            summary,
+        })
+    }
+}

@@ -1,0 +1,107 @@
+//! What differs between the web build and the native (desktop, mobile) builds: where data is
+//! kept, which server is the default, how a file is saved.
+
+use crate::core::CareCircle;
+use crate::error::AppResult;
+
+/// Opens the core over this platform's local store.
+#[cfg(target_arch = "wasm32")]
+pub async fn open_core() -> AppResult<CareCircle> {
+    let store = crate::store::indexeddb::IndexedDbStore::open("carecircle").await?;
+    CareCircle::open(Box::new(store), &default_server()).await
+}
+
+/// Opens the core over this platform's local store.
+#[cfg(not(target_arch = "wasm32"))]
+pub async fn open_core() -> AppResult<CareCircle> {
+    let dir = data_dir();
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| crate::AppError::Storage(format!("cannot create the data folder: {e}")))?;
+    let store = crate::SqliteLocalStore::open(&dir.join("carecircle.sqlite3"))?;
+    CareCircle::open(Box::new(store), &default_server()).await
+}
+
+/// Where the native app keeps its data: `CARECIRCLE_APP_DIR`, else the platform's data folder.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn data_dir() -> std::path::PathBuf {
+    std::env::var_os("CARECIRCLE_APP_DIR")
+        .map(std::path::PathBuf::from)
+        .or_else(|| dirs::data_dir().map(|d| d.join("carecircle")))
+        .unwrap_or_else(|| std::path::PathBuf::from("carecircle-data"))
+}
+
+/// The server a new device talks to: the site that served the web app.
+#[cfg(target_arch = "wasm32")]
+pub fn default_server() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().origin().ok())
+        .unwrap_or_else(|| "http://127.0.0.1:8080".into())
+}
+
+/// The server a new device talks to: `CARECIRCLE_SERVER`, else the local demo server.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn default_server() -> String {
+    std::env::var("CARECIRCLE_SERVER").unwrap_or_else(|_| "http://127.0.0.1:8080".into())
+}
+
+/// The name this device is listed under in "my devices".
+pub fn device_name() -> String {
+    if cfg!(target_arch = "wasm32") {
+        "Web browser".into()
+    } else {
+        format!("{} app", std::env::consts::OS)
+    }
+}
+
+/// Offers a text file to the person (web: a download; native: saved in the downloads folder).
+#[cfg(target_arch = "wasm32")]
+pub fn download(name: &str, mime: &str, text: &str) -> Result<(), String> {
+    use wasm_bindgen::JsCast;
+    let fail = |_| "the file could not be offered for download".to_string();
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(fail)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(fail)?;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
+    let a = document
+        .create_element("a")
+        .map_err(fail)?
+        .dyn_into::<web_sys::HtmlAnchorElement>()
+        .map_err(|_| "no link".to_string())?;
+    a.set_href(&url);
+    a.set_download(name);
+    a.click();
+    let _ = web_sys::Url::revoke_object_url(&url);
+    Ok(())
+}
+
+/// Offers a text file to the person (web: a download; native: saved in the downloads folder).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn download(name: &str, _mime: &str, text: &str) -> Result<(), String> {
+    let dir = dirs::download_dir().unwrap_or_else(data_dir);
+    std::fs::write(dir.join(name), text).map_err(|e| format!("the file could not be saved: {e}"))
+}
+
+/// Calls `f` whenever the browser regains a network connection (web only).
+#[cfg(target_arch = "wasm32")]
+pub fn on_online(f: impl Fn() + 'static) {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+    if let Some(w) = web_sys::window() {
+        let cb = Closure::<dyn Fn()>::new(f);
+        let _ = w.add_event_listener_with_callback("online", cb.as_ref().unchecked_ref());
+        cb.forget();
+    }
+}
+
+/// Calls `f` whenever the browser regains a network connection (web only).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn on_online(_f: impl Fn() + 'static) {}
+
+/// Opens the print dialog for the current page (web and desktop webviews alike).
+pub fn print() {
+    let _ = dioxus::document::eval("window.print()");
+}

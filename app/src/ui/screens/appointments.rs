@@ -1,0 +1,345 @@
+//! Appointments: the list by day, one appointment in full (double-check, written details,
+//! questions, history, conflicts), and the add / edit form.
+
+use carecircle_shared::schema::{Appointment, AppointmentStatus, Place};
+use carecircle_shared::{DocKind, ItemId};
+use dioxus::prelude::*;
+
+use crate::ui::control::Action;
+use crate::ui::format;
+use crate::ui::model::{Screen, Written};
+use crate::ui::screens::changes::{ConflictList, History};
+use crate::ui::widgets::{Choice, Empty, Field, GoTo, NotShared, Section, TextField, use_screen, use_snapshot};
+
+/// One appointment as a tappable card.
+#[component]
+pub fn AppointmentCard(a: Appointment, offset: i32) -> Element {
+    let mut screen = use_screen();
+    let id = a.id.clone();
+    let place = if a.place.telehealth_url.is_empty() {
+        a.place.name.clone()
+    } else {
+        "Telehealth".to_string()
+    };
+    rsx! {
+        button { r#type: "button", class: "row appointment",
+            onclick: move |_| screen.set(Screen::Appointment(id.clone())),
+            span { class: "row-title", "{a.purpose}" }
+            span { class: "row-sub", "{format::appointment_time(&a, offset)}" }
+            if !place.is_empty() { span { class: "row-sub", "{place}" } }
+            span { class: "badges",
+                if a.status != AppointmentStatus::Scheduled {
+                    span { class: "badge", "{a.status.label()}" }
+                }
+                if a.is_double_checked() {
+                    span { class: "badge ok", "Double-checked" }
+                } else if a.is_active() {
+                    span { class: "badge warn", "Not double-checked" }
+                }
+            }
+        }
+    }
+}
+
+/// All appointments, grouped by day, soonest first; past ones after.
+#[component]
+pub fn AppointmentList() -> Element {
+    let snap = use_snapshot();
+    let actions = use_coroutine_handle::<Action>();
+    let s = snap.read();
+    let offset = s.offset_secs;
+    let Some(appts) = s.circle.as_ref().and_then(|c| c.appointments.clone()) else {
+        return rsx! { h1 { "Appointments" } NotShared { what: "appointments list" } };
+    };
+    let now = s.now;
+    drop(s);
+    let mut coming: Vec<&Appointment> = appts.upcoming(now);
+    coming.sort_by_key(|a| a.start_time());
+    let mut past: Vec<&Appointment> = appts
+        .items
+        .values()
+        .filter(|a| !coming.iter().any(|c| c.id == a.id))
+        .collect();
+    past.sort_by_key(|a| std::cmp::Reverse(a.start_time()));
+    let mut days: Vec<(String, Vec<Appointment>)> = Vec::new();
+    for a in coming {
+        let d = format::day(a, offset);
+        match days.last_mut() {
+            Some((day, list)) if *day == d => list.push(a.clone()),
+            _ => days.push((d, vec![a.clone()])),
+        }
+    }
+    let past: Vec<Appointment> = past.into_iter().take(20).cloned().collect();
+    rsx! {
+        h1 { "Appointments" }
+        div { class: "actions",
+            GoTo { to: Screen::AppointmentForm(None), label: "Add an appointment", class: "button" }
+            button { r#type: "button", class: "button secondary",
+                onclick: move |_| actions.send(Action::DownloadIcs), "Download for your calendar (.ics)" }
+        }
+        if days.is_empty() {
+            Empty { text: "No appointments coming up." }
+        }
+        for (day, list) in days {
+            Section { key: "{day}", title: day.clone(),
+                for a in list { AppointmentCard { key: "{a.id}", a, offset } }
+            }
+        }
+        if !past.is_empty() {
+            Section { title: "Earlier and cancelled",
+                for a in past { AppointmentCard { key: "{a.id}", a, offset } }
+            }
+        }
+    }
+}
+
+/// One appointment in full.
+#[component]
+pub fn AppointmentDetail(id: ItemId) -> Element {
+    let snap = use_snapshot();
+    let actions = use_coroutine_handle::<Action>();
+    let question = use_signal(String::new);
+    let new_start = use_signal(String::new);
+    let new_end = use_signal(String::new);
+    let mut rescheduling = use_signal(|| false);
+    let s = snap.read();
+    let offset = s.offset_secs;
+    let Some(c) = s.circle.clone() else { return rsx! { NotShared { what: "appointment" } } };
+    let Some(a) = c.appointments.as_ref().and_then(|x| x.items.get(&id)).cloned() else {
+        return rsx! {
+            h1 { "Appointment" }
+            NotShared { what: "appointment" }
+            GoTo { to: Screen::Appointments, label: "Back to appointments" }
+        };
+    };
+    let team = c.team.clone().unwrap_or_default();
+    let people: Vec<String> = a
+        .with_team
+        .iter()
+        .filter_map(|t| team.members.get(t))
+        .map(|m| format!("{} ({})", m.name, m.role_title))
+        .collect();
+    let questions = c.questions.clone().unwrap_or_default();
+    let mut linked: Vec<_> = questions
+        .items
+        .values()
+        .filter(|q| q.for_appointment.as_ref() == Some(&a.id) || a.question_ids.contains(&q.id))
+        .cloned()
+        .collect();
+    linked.sort_by_key(|q| q.created_at);
+    let checked = a
+        .double_checked_at
+        .map(|at| format!("Double-checked by {} on {}", s.name_of(a.double_checked_by), format::when(at, offset)));
+    let history = c.history.get(&DocKind::Appointments).cloned().unwrap_or_default();
+    let prefix = vec!["items".to_string(), a.id.as_str().to_string()];
+    let map = if a.place.address.is_empty() {
+        None
+    } else {
+        Some(format!(
+            "https://www.openstreetmap.org/search?query={}",
+            a.place.address.replace(' ', "+")
+        ))
+    };
+    drop(s);
+    let (id1, id2, id3, id4, id5, id6) = (a.id.clone(), a.id.clone(), a.id.clone(), a.id.clone(), a.id.clone(), a.id.clone());
+    let (req, rec) = (a.written_details_requested, a.written_details_received);
+    rsx! {
+        h1 { "{a.purpose}" }
+        p { class: "lead", "{format::appointment_time(&a, offset)}" }
+        p { span { class: "badge", "{a.status.label()}" }
+            if let Some(from) = &a.rescheduled_from { " Moved from {format::to_input(from, offset).replace('T', \" \")}" }
+        }
+        ConflictList { kind: Some(DocKind::Appointments), prefix }
+        Section { title: "Double-check",
+            if let Some(text) = checked {
+                p { class: "ok", "✓ {text}" }
+            } else {
+                p { "Nobody has double-checked this appointment with the service yet." }
+            }
+            button { r#type: "button", class: "button",
+                onclick: move |_| actions.send(Action::DoubleCheck(id1.clone())),
+                "I have double-checked it" }
+        }
+        Section { title: "Where",
+            if !a.place.name.is_empty() { p { "{a.place.name}" } }
+            if !a.place.address.is_empty() { p { "{a.place.address}" } }
+            if let Some(map) = map { a { class: "button secondary", href: "{map}", target: "_blank", rel: "noopener", "Open the address in a map" } }
+            if !a.place.telehealth_url.is_empty() {
+                a { class: "button secondary", href: "{a.place.telehealth_url}", target: "_blank", rel: "noopener", "Join the telehealth call" }
+            }
+        }
+        Section { title: "Who",
+            if people.is_empty() { Empty { text: "No care team members listed." } }
+            ul { class: "list", for p in people { li { key: "{p}", "{p}" } } }
+            if !a.support_person.is_empty() { p { "Support person: {a.support_person}" } }
+            if !a.transport.is_empty() { p { "Getting there: {a.transport}" } }
+            if !a.notes.is_empty() { p { "{a.notes}" } }
+        }
+        Section { title: "Details in writing",
+            p { if rec { "Received in writing." } else if req { "Asked for in writing; not received yet." } else { "Not asked for in writing yet." } }
+            div { class: "actions",
+                if !req {
+                    button { r#type: "button", class: "button secondary",
+                        onclick: move |_| actions.send(Action::WrittenDetails { id: id2.clone(), requested: true, received: rec }),
+                        "I have asked for them in writing" }
+                }
+                if !rec {
+                    button { r#type: "button", class: "button secondary",
+                        onclick: move |_| actions.send(Action::WrittenDetails { id: id3.clone(), requested: true, received: true }),
+                        "They arrived in writing" }
+                }
+            }
+        }
+        Section { title: "Questions to ask",
+            if linked.is_empty() { Empty { text: "No questions for this appointment yet." } }
+            ul { class: "list",
+                for q in linked { li { key: "{q.id}", "{q.text} ", span { class: "badge", "{q.status.label()}" } } }
+            }
+            form { onsubmit: move |e: FormEvent| {
+                    e.prevent_default();
+                    let text = question();
+                    if !text.trim().is_empty() {
+                        actions.send(Action::AddQuestion { text, appointment: Some(id4.clone()), person: None });
+                        let mut q = question;
+                        q.set(String::new());
+                    }
+                },
+                Field { id: "appt-question", label: "Add a question for this appointment", value: question }
+                button { r#type: "submit", class: "button", "Add question" }
+            }
+        }
+        Section { title: "Change it",
+            div { class: "actions",
+                GoTo { to: Screen::AppointmentForm(Some(a.id.clone())), label: "Edit details" }
+                button { r#type: "button", class: "button secondary", onclick: move |_| rescheduling.set(true), "Reschedule" }
+                if a.is_active() {
+                    button { r#type: "button", class: "button danger",
+                        onclick: move |_| actions.send(Action::CancelAppointment(id5.clone())), "Cancel appointment" }
+                }
+                GoTo { to: Screen::Written(Written::Appointment(a.id.clone())), label: "Written copy to print" }
+            }
+            if rescheduling() {
+                form { onsubmit: move |e: FormEvent| {
+                        e.prevent_default();
+                        if let (Some(start), Some(end)) = (format::from_input(&new_start(), offset), format::from_input(&new_end(), offset)) {
+                            actions.send(Action::Reschedule { id: id6.clone(), start, end });
+                            rescheduling.set(false);
+                        }
+                    },
+                    Field { id: "new-start", label: "New start", value: new_start, kind: "datetime-local" }
+                    Field { id: "new-end", label: "New end", value: new_end, kind: "datetime-local" }
+                    button { r#type: "submit", class: "button", "Move the appointment" }
+                }
+            }
+        }
+        History { entries: history, title: "History of appointments" }
+    }
+}
+
+/// Add (id None) or edit an appointment.
+#[component]
+pub fn AppointmentForm(id: Option<ItemId>) -> Element {
+    let snap = use_snapshot();
+    let actions = use_coroutine_handle::<Action>();
+    let mut screen = use_screen();
+    let s = snap.read();
+    let offset = s.offset_secs;
+    let existing = id
+        .as_ref()
+        .and_then(|i| s.circle.as_ref()?.appointments.as_ref()?.items.get(i).cloned());
+    let team: Vec<(ItemId, String)> = s
+        .circle
+        .as_ref()
+        .and_then(|c| c.team.as_ref())
+        .map(|t| t.members.values().map(|m| (m.id.clone(), m.name.clone())).collect())
+        .unwrap_or_default();
+    drop(s);
+    let base = existing.clone().unwrap_or_default();
+    let purpose = use_signal(|| base.purpose.clone());
+    let start = use_signal(|| format::to_input(&base.start, offset));
+    let end = use_signal(|| format::to_input(&base.end, offset));
+    let place = use_signal(|| base.place.name.clone());
+    let address = use_signal(|| base.place.address.clone());
+    let url = use_signal(|| base.place.telehealth_url.clone());
+    let support = use_signal(|| base.support_person.clone());
+    let transport = use_signal(|| base.transport.clone());
+    let notes = use_signal(|| base.notes.clone());
+    let status = use_signal(|| base.status.as_str().to_string());
+    let mut with = use_signal(|| base.with_team.clone());
+    let mut problem = use_signal(|| None::<String>);
+    let editing = existing.is_some();
+    let statuses: Vec<(String, String)> = AppointmentStatus::ALL
+        .iter()
+        .map(|s| (s.as_str().to_string(), s.label().to_string()))
+        .collect();
+    let save = move |e: FormEvent| {
+        e.prevent_default();
+        let (Some(st), Some(en)) = (format::from_input(&start(), offset), format::from_input(&end(), offset)) else {
+            problem.set(Some("Please give a start and an end time.".into()));
+            return;
+        };
+        if purpose().trim().is_empty() {
+            problem.set(Some("Please say what the appointment is for.".into()));
+            return;
+        }
+        let mut a = base.clone();
+        if a.id.as_str().is_empty() {
+            a.id = ItemId::random();
+        }
+        a.purpose = purpose().trim().to_string();
+        a.start = st;
+        a.end = en;
+        a.place = Place { name: place(), address: address(), telehealth_url: url() };
+        a.support_person = support();
+        a.transport = transport();
+        a.notes = notes();
+        a.with_team = with();
+        a.status = AppointmentStatus::parse(&status()).unwrap_or_default();
+        let id = a.id.clone();
+        actions.send(Action::SaveAppointment(Box::new(a)));
+        screen.set(Screen::Appointment(id));
+    };
+    rsx! {
+        h1 { if editing { "Edit appointment" } else { "Add an appointment" } }
+        form { class: "card", onsubmit: save,
+            if let Some(p) = problem() { p { class: "error", role: "alert", "{p}" } }
+            Field { id: "purpose", label: "What is it for?", value: purpose }
+            Field { id: "start", label: "Starts", value: start, kind: "datetime-local" }
+            Field { id: "end", label: "Ends", value: end, kind: "datetime-local" }
+            Field { id: "place", label: "Place", value: place }
+            Field { id: "address", label: "Address", value: address }
+            Field { id: "telehealth", label: "Telehealth link (if it is a video call)", value: url, kind: "url" }
+            fieldset {
+                legend { "Care team members at this appointment" }
+                if team.is_empty() { Empty { text: "No care team members yet." } }
+                for (tid, name) in team {
+                    div { key: "{tid}", class: "check",
+                        input {
+                            id: "with-{tid}",
+                            r#type: "checkbox",
+                            checked: with.read().contains(&tid),
+                            onchange: {
+                                let tid = tid.clone();
+                                move |e: FormEvent| {
+                                    let mut w = with.write();
+                                    w.retain(|x| *x != tid);
+                                    if e.checked() { w.push(tid.clone()); }
+                                }
+                            },
+                        }
+                        label { r#for: "with-{tid}", "{name}" }
+                    }
+                }
+            }
+            Choice { id: "status", label: "Status", value: status, options: statuses }
+            Field { id: "support", label: "Support person coming along", value: support }
+            Field { id: "transport", label: "Getting there", value: transport }
+            TextField { id: "appt-notes", label: "Anything else", value: notes }
+            div { class: "actions",
+                button { r#type: "submit", class: "button", "Save" }
+                GoTo { to: Screen::Appointments, label: "Back without saving" }
+            }
+        }
+    }
+}
+

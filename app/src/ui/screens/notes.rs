@@ -1,0 +1,97 @@
+//! Notes: add (works offline), edit my own, linked to an appointment.
+
+use carecircle_shared::ItemId;
+use carecircle_shared::schema::Note;
+use dioxus::prelude::*;
+
+use crate::ui::control::Action;
+use crate::ui::format;
+use crate::ui::widgets::{Choice, Empty, NotShared, Section, TextField, use_snapshot};
+
+/// The notes screen.
+#[component]
+pub fn NotesScreen() -> Element {
+    let snap = use_snapshot();
+    let actions = use_coroutine_handle::<Action>();
+    let mut text = use_signal(String::new);
+    let appointment = use_signal(String::new);
+    let s = snap.read();
+    let Some(c) = s.circle.clone() else { return rsx! { NotShared { what: "notes" } } };
+    let Some(notes) = c.notes.clone() else {
+        return rsx! { h1 { "Notes" } NotShared { what: "notes" } };
+    };
+    let me = s.me;
+    let offset = s.offset_secs;
+    let rows: Vec<(Note, String, String)> = notes
+        .newest_first()
+        .into_iter()
+        .map(|n| {
+            let about = n
+                .appointment_id
+                .as_ref()
+                .and_then(|id| c.appointments.as_ref()?.items.get(id))
+                .map(|a| format!(" · about {}", a.purpose))
+                .unwrap_or_default();
+            let edited = n.edited_at.map(|t| format!(" · edited {}", format::when(t, offset))).unwrap_or_default();
+            (n.clone(), s.name_of(n.author), format!("{}{about}{edited}", format::when(n.written_at, offset)))
+        })
+        .collect();
+    drop(s);
+    let mut appts: Vec<(String, String)> = vec![(String::new(), "No particular appointment".into())];
+    if let Some(a) = &c.appointments {
+        appts.extend(a.items.values().map(|a| (a.id.as_str().to_string(), a.purpose.clone())));
+    }
+    rsx! {
+        h1 { "Notes" }
+        form { class: "card", onsubmit: move |e: FormEvent| {
+                e.prevent_default();
+                let t = text();
+                if t.trim().is_empty() { return; }
+                let a = appointment();
+                actions.send(Action::AddNote { text: t.trim().to_string(), appointment: (!a.is_empty()).then(|| ItemId::from(a.as_str())) });
+                text.set(String::new());
+            },
+            h2 { "Add a note" }
+            TextField { id: "note-text", label: "Note", value: text }
+            Choice { id: "note-appointment", label: "About an appointment?", value: appointment, options: appts }
+            button { r#type: "submit", class: "button", "Save note" }
+            p { class: "fineprint", "Notes are saved on this device first and shared when you are online." }
+        }
+        Section { title: "All notes",
+            if rows.is_empty() { Empty { text: "No notes yet." } }
+            ul { class: "list notes",
+                for (n, who, when) in rows {
+                    NoteRow { key: "{n.id}", mine: n.author == me && me.is_some(), note: n, who, when }
+                }
+            }
+        }
+    }
+}
+
+#[component]
+fn NoteRow(note: Note, who: String, when: String, mine: bool) -> Element {
+    let actions = use_coroutine_handle::<Action>();
+    let text = use_signal(|| note.text.clone());
+    let mut editing = use_signal(|| false);
+    let id = note.id.clone();
+    let field = format!("edit-{}", note.id);
+    rsx! {
+        li { class: "note",
+            p { class: "note-text", "{note.text}" }
+            p { class: "row-sub", "by ", strong { class: "author", "{who}" }, " · {when}" }
+            if mine && !editing() {
+                button { r#type: "button", class: "button small secondary", onclick: move |_| editing.set(true), "Edit my note" }
+            }
+            if editing() {
+                form { onsubmit: move |e: FormEvent| {
+                        e.prevent_default();
+                        actions.send(Action::EditNote { id: id.clone(), text: text() });
+                        editing.set(false);
+                    },
+                    TextField { id: field, label: "Note", value: text }
+                    button { r#type: "submit", class: "button small", "Save" }
+                }
+            }
+        }
+    }
+}

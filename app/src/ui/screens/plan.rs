@@ -1,0 +1,371 @@
+//! The individual service plan: assessment, goals, review, areas (with "not yet discussed"
+//! respected), treatment, crisis, supports and ending involvement with referrals.
+
+use carecircle_shared::schema::{AreaStatus, Goal, GoalStatus, LifeArea, PastReview, Plan, Referral};
+use carecircle_shared::{DocKind, ItemId};
+use dioxus::prelude::*;
+
+use crate::ui::control::Action;
+use crate::ui::model::{Screen, Written};
+use crate::ui::screens::changes::{ConflictList, History};
+use crate::ui::widgets::{Check, Choice, Empty, Field, GoTo, NotShared, Section, TextField, use_snapshot};
+
+/// The plan's free-text fields a writer can change here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PlanField {
+    Treatment,
+    WarningSigns,
+    WhatHelps,
+    OtherContacts,
+    Supports,
+    Respite,
+    DependentChildren,
+    SupportForChildren,
+    DecidedWith,
+    Explanation,
+    HowToReturn,
+}
+
+impl PlanField {
+    fn set(self, p: &mut Plan, v: String) {
+        let field = match self {
+            PlanField::Treatment => &mut p.treatment_summary,
+            PlanField::WarningSigns => &mut p.crisis.warning_signs,
+            PlanField::WhatHelps => &mut p.crisis.what_helps,
+            PlanField::OtherContacts => &mut p.crisis.other_contacts,
+            PlanField::Supports => &mut p.supports.supports,
+            PlanField::Respite => &mut p.supports.respite,
+            PlanField::DependentChildren => &mut p.supports.dependent_children,
+            PlanField::SupportForChildren => &mut p.supports.support_for_children,
+            PlanField::DecidedWith => &mut p.ending.decided_with,
+            PlanField::Explanation => &mut p.ending.explanation,
+            PlanField::HowToReturn => &mut p.ending.how_to_return,
+        };
+        *field = v;
+    }
+}
+
+/// The plan screen.
+#[component]
+pub fn PlanScreen() -> Element {
+    let snap = use_snapshot();
+    let s = snap.read();
+    let Some(c) = s.circle.clone() else { return rsx! { NotShared { what: "plan" } } };
+    let Some(plan) = c.plan.clone() else {
+        return rsx! { h1 { "Plan" } NotShared { what: "plan" } };
+    };
+    drop(s);
+    let can_write = c
+        .summary
+        .documents
+        .iter()
+        .any(|d| d.kind == DocKind::Plan && d.access.can_write());
+    let team = c.team.clone().unwrap_or_default();
+    let crisis_people: Vec<String> = plan
+        .crisis
+        .who_to_contact
+        .iter()
+        .filter_map(|id| team.members.get(id))
+        .map(|m| format!("{} — {}", m.name, m.phone))
+        .collect();
+    let history = c.history.get(&DocKind::Plan).cloned().unwrap_or_default();
+    let a = &plan.assessment;
+    let sections = [
+        ("Mental state", &a.mental_state),
+        ("Physical health", &a.physical),
+        ("Alcohol and other drugs", &a.substance_use),
+        ("Need for services", &a.need_for_services),
+    ];
+    let assessment: Vec<(String, String, String)> = sections
+        .iter()
+        .map(|(t, s)| {
+            let when = match (&s.done_on, s.done_by.is_empty()) {
+                (Some(d), false) => format!("{d}, by {}", s.done_by),
+                (Some(d), true) => d.clone(),
+                (None, _) => "Not done yet".into(),
+            };
+            (t.to_string(), when, s.summary.clone())
+        })
+        .collect();
+    let areas: Vec<(LifeArea, AreaStatus, String)> = plan
+        .areas
+        .iter()
+        .into_iter()
+        .map(|(l, a)| (l, a.status, a.notes.clone()))
+        .collect();
+    let mut goals: Vec<Goal> = plan.goals.values().cloned().collect();
+    goals.sort_by_key(|g| g.life_area);
+    let mut reviews: Vec<PastReview> = plan.review.past.values().cloned().collect();
+    reviews.sort_by(|a, b| b.date.cmp(&a.date));
+    let referrals: Vec<Referral> = plan.ending.referrals.values().cloned().collect();
+    rsx! {
+        h1 { "Plan" }
+        div { class: "actions",
+            GoTo { to: Screen::Written(Written::Plan), label: "Written copy to print" }
+        }
+        ConflictList { kind: Some(DocKind::Plan), prefix: Vec::new() }
+        Section { title: "Assessment summary",
+            dl { class: "pairs",
+                for (title, when, summary) in assessment {
+                    dt { key: "{title}", "{title}" }
+                    dd { p { class: "row-sub", "{when}" } if !summary.is_empty() { p { "{summary}" } } }
+                }
+            }
+        }
+        Section { title: "Goals",
+            if goals.is_empty() { Empty { text: "No goals written down yet." } }
+            for g in goals { GoalCard { key: "{g.id}", goal: g, can_write } }
+            if can_write { GoalForm { goal: Goal { id: ItemId::random(), ..Goal::default() }, title: "Add a goal" } }
+        }
+        Section { title: "Review",
+            ReviewDate { date: plan.review.next_review_date.clone().unwrap_or_default(), can_write }
+            if reviews.is_empty() { Empty { text: "No reviews recorded yet." } }
+            for r in reviews {
+                div { key: "{r.id}", class: "review",
+                    h3 { "Review on {r.date}" }
+                    if !r.what_worked.is_empty() { p { "What worked: {r.what_worked}" } }
+                    if !r.changes.is_empty() { p { "What changed: {r.changes}" } }
+                    if !r.goals_met_and_service_needed.is_empty() { p { "Goals met and services still needed: {r.goals_met_and_service_needed}" } }
+                }
+            }
+            if can_write { ReviewForm {} }
+        }
+        Section { title: "Areas of life",
+            p { class: "fineprint", "“Not yet discussed” is a choice to be respected; it can be talked about when the time is right." }
+            for (area, status, notes) in areas { AreaRow { key: "{area}", area, status, notes, can_write } }
+        }
+        Section { title: "Treatment",
+            PlanText { label: "Treatment summary", value: plan.treatment_summary.clone(), what: "Updated the treatment summary", field: PlanField::Treatment, can_write }
+        }
+        Section { title: "If things get difficult",
+            PlanText { label: "Early warning signs", value: plan.crisis.warning_signs.clone(), what: "Updated the crisis plan", field: PlanField::WarningSigns, can_write }
+            PlanText { label: "What helps", value: plan.crisis.what_helps.clone(), what: "Updated the crisis plan", field: PlanField::WhatHelps, can_write }
+            h3 { "Who to contact" }
+            if crisis_people.is_empty() { Empty { text: "Nobody named in the plan yet." } }
+            ul { class: "list", for p in crisis_people { li { key: "{p}", "{p}" } } }
+            PlanText { label: "Other contacts", value: plan.crisis.other_contacts.clone(), what: "Updated the crisis plan", field: PlanField::OtherContacts, can_write }
+        }
+        Section { title: "Supports and respite",
+            PlanText { label: "Supports", value: plan.supports.supports.clone(), what: "Updated supports", field: PlanField::Supports, can_write }
+            PlanText { label: "Respite", value: plan.supports.respite.clone(), what: "Updated supports", field: PlanField::Respite, can_write }
+            PlanText { label: "Dependent children", value: plan.supports.dependent_children.clone(), what: "Updated supports", field: PlanField::DependentChildren, can_write }
+            PlanText { label: "Support for the children", value: plan.supports.support_for_children.clone(), what: "Updated supports", field: PlanField::SupportForChildren, can_write }
+        }
+        Section { title: "Ending involvement",
+            PlanText { label: "Decided together with", value: plan.ending.decided_with.clone(), what: "Updated ending involvement", field: PlanField::DecidedWith, can_write }
+            PlanText { label: "Explanation", value: plan.ending.explanation.clone(), what: "Updated ending involvement", field: PlanField::Explanation, can_write }
+            PlanText { label: "How to come back to the service", value: plan.ending.how_to_return.clone(), what: "Updated ending involvement", field: PlanField::HowToReturn, can_write }
+            p { if plan.ending.family_informed { "Family and carers have been told." } else { "Family and carers have not been told yet." } }
+            if let Some(d) = &plan.ending.completion_letter_sent_on { p { "Completion letter sent on {d}." } }
+            h3 { "Referrals (with consent)" }
+            if referrals.is_empty() { Empty { text: "No referrals." } }
+            ul { class: "list",
+                for r in referrals {
+                    li { key: "{r.id}",
+                        p { class: "row-title", "{r.agency}" }
+                        p { class: "row-sub", "{r.reason}" }
+                        p { class: "row-sub",
+                            if r.consent_given { "Consent given" } else { "Consent not given" }
+                            if let Some(d) = &r.referred_on { " · referred on {d}" }
+                        }
+                    }
+                }
+            }
+            if can_write { ReferralForm {} }
+        }
+        History { entries: history, title: "History of the plan" }
+    }
+}
+
+/// One text field of the plan, editable by writers.
+#[component]
+fn PlanText(label: String, value: String, what: &'static str, field: PlanField, can_write: bool) -> Element {
+    let actions = use_coroutine_handle::<Action>();
+    let mut editing = use_signal(|| false);
+    let draft = use_signal(|| value.clone());
+    let id = format!("plan-{}", label.to_lowercase().replace(|c: char| !c.is_alphanumeric(), "-"));
+    rsx! {
+        div { class: "plan-text",
+            h3 { "{label}" }
+            if editing() {
+                form { onsubmit: move |e: FormEvent| {
+                        e.prevent_default();
+                        let v = draft();
+                        actions.send(Action::EditPlan { what, edit: Box::new(move |p| field.set(p, v)) });
+                        editing.set(false);
+                    },
+                    TextField { id, label: label.clone(), value: draft }
+                    button { r#type: "submit", class: "button small", "Save" }
+                }
+            } else {
+                if value.is_empty() { p { class: "empty", "Nothing written yet." } } else { p { "{value}" } }
+                if can_write {
+                    button { r#type: "button", class: "button small secondary", "aria-label": "Edit {label}", onclick: move |_| editing.set(true), "Edit" }
+                }
+            }
+        }
+    }
+}
+
+#[component]
+fn GoalCard(goal: Goal, can_write: bool) -> Element {
+    let mut editing = use_signal(|| false);
+    if editing() {
+        return rsx! { GoalForm { goal: goal.clone(), title: "Edit goal" } button { r#type: "button", class: "button small secondary", onclick: move |_| editing.set(false), "Close" } };
+    }
+    rsx! {
+        div { class: "goal",
+            h3 { "{goal.goal}" }
+            p { class: "row-sub", "{goal.life_area.label()} · " span { class: "badge", "{goal.status.label()}" } }
+            if !goal.strategies.is_empty() {
+                p { "How:" }
+                ul { for s in goal.strategies.iter() { li { key: "{s}", "{s}" } } }
+            }
+            if !goal.who_involved.is_empty() { p { "Who is involved: {goal.who_involved.join(\", \")}" } }
+            if !goal.progress.is_empty() { p { "Progress: {goal.progress}" } }
+            if can_write { button { r#type: "button", class: "button small secondary", "aria-label": "Edit goal {goal.goal}", onclick: move |_| editing.set(true), "Edit" } }
+        }
+    }
+}
+
+#[component]
+fn GoalForm(goal: Goal, title: String) -> Element {
+    let actions = use_coroutine_handle::<Action>();
+    let mut text = use_signal(|| goal.goal.clone());
+    let area = use_signal(|| goal.life_area.as_str().to_string());
+    let status = use_signal(|| goal.status.as_str().to_string());
+    let mut strategies = use_signal(|| goal.strategies.join("\n"));
+    let mut who = use_signal(|| goal.who_involved.join(", "));
+    let mut progress = use_signal(|| goal.progress.clone());
+    let areas: Vec<(String, String)> = LifeArea::ALL.iter().map(|a| (a.as_str().into(), a.label().into())).collect();
+    let statuses: Vec<(String, String)> = GoalStatus::ALL.iter().map(|a| (a.as_str().into(), a.label().into())).collect();
+    let key = goal.id.to_string();
+    let fresh = goal.goal.is_empty();
+    rsx! {
+        form { class: "subform", onsubmit: move |e: FormEvent| {
+                e.prevent_default();
+                if text().trim().is_empty() { return; }
+                let mut g = goal.clone();
+                g.goal = text().trim().to_string();
+                g.life_area = LifeArea::parse(&area()).unwrap_or_default();
+                g.status = GoalStatus::parse(&status()).unwrap_or_default();
+                g.strategies = strategies().lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect();
+                g.who_involved = who().split(',').map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect();
+                g.progress = progress();
+                actions.send(Action::SaveGoal(Box::new(g)));
+                if fresh {
+                    text.set(String::new()); strategies.set(String::new()); who.set(String::new()); progress.set(String::new());
+                }
+            },
+            h3 { "{title}" }
+            Field { id: "goal-{key}", label: "Goal", value: text }
+            Choice { id: "goal-area-{key}", label: "Area of life", value: area, options: areas }
+            Choice { id: "goal-status-{key}", label: "Where it stands", value: status, options: statuses }
+            TextField { id: "goal-strategies-{key}", label: "How (one step per line)", value: strategies }
+            Field { id: "goal-who-{key}", label: "Who is involved (commas between names)", value: who }
+            TextField { id: "goal-progress-{key}", label: "Progress", value: progress }
+            button { r#type: "submit", class: "button small", "Save goal" }
+        }
+    }
+}
+
+#[component]
+fn ReviewDate(date: String, can_write: bool) -> Element {
+    let actions = use_coroutine_handle::<Action>();
+    let value = use_signal(|| date.clone());
+    rsx! {
+        p { if date.is_empty() { "No review date set." } else { "Next review: {date}" } }
+        if can_write {
+            form { class: "inline", onsubmit: move |e: FormEvent| { e.prevent_default(); actions.send(Action::SetReviewDate(value())); },
+                Field { id: "review-date", label: "Next review date", value, kind: "date" }
+                button { r#type: "submit", class: "button small", "Set review date" }
+            }
+        }
+    }
+}
+
+#[component]
+fn ReviewForm() -> Element {
+    let actions = use_coroutine_handle::<Action>();
+    let date = use_signal(String::new);
+    let worked = use_signal(String::new);
+    let changes = use_signal(String::new);
+    let met = use_signal(String::new);
+    rsx! {
+        form { class: "subform", onsubmit: move |e: FormEvent| {
+                e.prevent_default();
+                if date().is_empty() { return; }
+                actions.send(Action::AddReview(Box::new(PastReview {
+                    id: ItemId::random(), date: date(), what_worked: worked(), changes: changes(), goals_met_and_service_needed: met(),
+                })));
+            },
+            h3 { "Record a review" }
+            Field { id: "rv-date", label: "Date of the review", value: date, kind: "date" }
+            TextField { id: "rv-worked", label: "What worked", value: worked }
+            TextField { id: "rv-changes", label: "What changed", value: changes }
+            TextField { id: "rv-met", label: "Goals met and services still needed", value: met }
+            button { r#type: "submit", class: "button small", "Save review" }
+        }
+    }
+}
+
+#[component]
+fn AreaRow(area: LifeArea, status: AreaStatus, notes: String, can_write: bool) -> Element {
+    let actions = use_coroutine_handle::<Action>();
+    let mut editing = use_signal(|| false);
+    let value = use_signal(|| status.as_str().to_string());
+    let draft = use_signal(|| notes.clone());
+    let options: Vec<(String, String)> = AreaStatus::ALL.iter().map(|a| (a.as_str().into(), a.label().into())).collect();
+    let class = if status == AreaStatus::NotYetDiscussed { "area quiet" } else { "area" };
+    rsx! {
+        div { class,
+            h3 { "{area.label()}" }
+            p { class: "row-sub", "{status.label()}" }
+            if !notes.is_empty() { p { "{notes}" } }
+            if editing() {
+                form { onsubmit: move |e: FormEvent| {
+                        e.prevent_default();
+                        let status = AreaStatus::parse(&value()).unwrap_or_default();
+                        let notes = draft();
+                        let edit: Box<dyn FnOnce(&mut Plan)> = Box::new(move |p: &mut Plan| {
+                            if let Some(a) = p.areas.get_mut(area) { a.status = status; a.notes = notes; }
+                        });
+                        actions.send(Action::EditPlan { what: "Updated an assessment area", edit });
+                        editing.set(false);
+                    },
+                    Choice { id: "area-{area}", label: "Where it stands", value, options }
+                    TextField { id: "area-notes-{area}", label: "Notes", value: draft }
+                    button { r#type: "submit", class: "button small", "Save" }
+                }
+            } else if can_write {
+                button { r#type: "button", class: "button small secondary", "aria-label": "Edit {area.label()}", onclick: move |_| editing.set(true), "Edit" }
+            }
+        }
+    }
+}
+
+#[component]
+fn ReferralForm() -> Element {
+    let actions = use_coroutine_handle::<Action>();
+    let agency = use_signal(String::new);
+    let reason = use_signal(String::new);
+    let consent = use_signal(|| false);
+    let on = use_signal(String::new);
+    rsx! {
+        form { class: "subform", onsubmit: move |e: FormEvent| {
+                e.prevent_default();
+                if agency().trim().is_empty() { return; }
+                let d = on();
+                actions.send(Action::AddReferral(Box::new(Referral {
+                    id: ItemId::random(), agency: agency(), reason: reason(), consent_given: consent(), referred_on: (!d.is_empty()).then_some(d),
+                })));
+            },
+            h3 { "Add a referral" }
+            Field { id: "ref-agency", label: "Service referred to", value: agency }
+            Field { id: "ref-reason", label: "Why", value: reason }
+            Check { id: "ref-consent", label: "The consumer agreed to this referral", checked: consent }
+            Field { id: "ref-on", label: "Referred on", value: on, kind: "date" }
+            button { r#type: "submit", class: "button small", "Save referral" }
+        }
+    }
+}

@@ -1,0 +1,237 @@
+//! The care team and organisations: tap to call or email, who to call if something goes wrong,
+//! who is informed of changes; add, edit and remove.
+
+use carecircle_shared::ItemId;
+use carecircle_shared::schema::{Organisation, TeamMember};
+use dioxus::prelude::*;
+
+use crate::ui::control::Action;
+use crate::ui::format;
+use crate::ui::model::Screen;
+use crate::ui::widgets::{Check, Empty, Field, GoTo, NotShared, Section, TextField, use_snapshot};
+
+/// "Who to call if something goes wrong": always one tap from Today.
+#[component]
+pub fn WhoToCall(compact: bool) -> Element {
+    let snap = use_snapshot();
+    let s = snap.read();
+    let Some(team) = s.circle.as_ref().and_then(|c| c.team.clone()) else {
+        return rsx! {};
+    };
+    drop(s);
+    let people: Vec<TeamMember> = team.who_to_call().into_iter().cloned().collect();
+    let orgs: Vec<Organisation> = team
+        .organisations
+        .values()
+        .filter(|o| !o.contact_if_something_goes_wrong.trim().is_empty())
+        .cloned()
+        .collect();
+    rsx! {
+        section { class: "card urgent", "aria-labelledby": "who-to-call",
+            h2 { id: "who-to-call", "Who to call if something goes wrong" }
+            if people.is_empty() && orgs.is_empty() {
+                Empty { text: "Nobody is marked as the person to call yet. Add them in Care team." }
+            }
+            ul { class: "list",
+                for m in people {
+                    li { key: "{m.id}", class: "contact",
+                        div {
+                            p { class: "row-title", "{m.name}" }
+                            p { class: "row-sub", "{m.role_title}" }
+                            if !m.hours.is_empty() { p { class: "row-sub", "{m.hours}" } }
+                        }
+                        if !m.phone.is_empty() {
+                            a { class: "button call", href: "{format::tel(&m.phone)}", "aria-label": "Call {m.phone}, {m.name}", "Call {m.phone}" }
+                        }
+                    }
+                }
+                for o in orgs {
+                    li { key: "{o.id}", class: "contact",
+                        div {
+                            p { class: "row-title", "{o.name}" }
+                            p { class: "row-sub", "{o.contact_if_something_goes_wrong}" }
+                        }
+                        if !o.phone.is_empty() {
+                            a { class: "button call", href: "{format::tel(&o.phone)}", "aria-label": "Call {o.phone}, {o.name}", "Call {o.phone}" }
+                        }
+                    }
+                }
+            }
+            if compact { GoTo { to: Screen::Team, label: "The whole care team" } }
+        }
+    }
+}
+
+/// The care team screen.
+#[component]
+pub fn TeamScreen() -> Element {
+    let snap = use_snapshot();
+    let mut editing = use_signal(|| None::<TeamMember>);
+    let mut editing_org = use_signal(|| None::<Organisation>);
+    let s = snap.read();
+    let Some(team) = s.circle.as_ref().and_then(|c| c.team.clone()) else {
+        return rsx! { h1 { "Care team" } NotShared { what: "care team" } };
+    };
+    drop(s);
+    if let Some(m) = editing() {
+        return rsx! { MemberForm { member: m, done: editing } };
+    }
+    if let Some(o) = editing_org() {
+        return rsx! { OrganisationForm { org: o, done: editing_org } };
+    }
+    let orgs = team.organisations.clone();
+    rsx! {
+        h1 { "Care team" }
+        WhoToCall { compact: false }
+        Section { title: "People",
+            if team.members.is_empty() { Empty { text: "No care team members yet." } }
+            ul { class: "list",
+                for m in team.members.values().cloned() {
+                    li { key: "{m.id}", class: "contact-card",
+                        p { class: "row-title", "{m.name}" }
+                        p { class: "row-sub",
+                            "{m.role_title}"
+                            if let Some(o) = m.organisation_id.as_ref().and_then(|o| orgs.get(o)) { ", {o.name}" }
+                        }
+                        if !m.hours.is_empty() { p { class: "row-sub", "{m.hours}" } }
+                        p { class: "flags",
+                            if m.contact_if_something_goes_wrong { span { class: "badge warn", "Call if something goes wrong" } }
+                            if m.informed_of_changes { span { class: "badge", "Informed of changes" } }
+                        }
+                        div { class: "actions",
+                            if !m.phone.is_empty() { a { class: "button secondary", href: "{format::tel(&m.phone)}", "aria-label": "Call {m.phone}, {m.name}", "Call {m.phone}" } }
+                            if !m.email.is_empty() { a { class: "button secondary", href: "mailto:{m.email}", "aria-label": "Email {m.name}", "Email" } }
+                            button { r#type: "button", class: "button secondary", "aria-label": "Edit {m.name}",
+                                onclick: { let m = m.clone(); move |_| editing.set(Some(m.clone())) }, "Edit" }
+                        }
+                    }
+                }
+            }
+            button { r#type: "button", class: "button",
+                onclick: move |_| editing.set(Some(TeamMember { id: ItemId::random(), ..TeamMember::default() })),
+                "Add a person" }
+        }
+        Section { title: "Organisations",
+            if orgs.is_empty() { Empty { text: "No organisations yet." } }
+            ul { class: "list",
+                for o in orgs.values().cloned() {
+                    li { key: "{o.id}", class: "contact-card",
+                        p { class: "row-title", "{o.name}" }
+                        p { class: "row-sub", "{o.service_type}" }
+                        if !o.address.is_empty() { p { class: "row-sub", "{o.address}" } }
+                        if !o.contact_if_something_goes_wrong.is_empty() { p { "If something goes wrong: {o.contact_if_something_goes_wrong}" } }
+                        div { class: "actions",
+                            if !o.phone.is_empty() { a { class: "button secondary", href: "{format::tel(&o.phone)}", "aria-label": "Call {o.phone}, {o.name}", "Call {o.phone}" } }
+                            if !o.email.is_empty() { a { class: "button secondary", href: "mailto:{o.email}", "aria-label": "Email {o.name}", "Email" } }
+                            button { r#type: "button", class: "button secondary", "aria-label": "Edit {o.name}",
+                                onclick: { let o = o.clone(); move |_| editing_org.set(Some(o.clone())) }, "Edit" }
+                        }
+                    }
+                }
+            }
+            button { r#type: "button", class: "button",
+                onclick: move |_| editing_org.set(Some(Organisation { id: ItemId::random(), ..Organisation::default() })),
+                "Add an organisation" }
+        }
+    }
+}
+
+#[component]
+fn MemberForm(member: TeamMember, done: Signal<Option<TeamMember>>) -> Element {
+    let actions = use_coroutine_handle::<Action>();
+    let name = use_signal(|| member.name.clone());
+    let role = use_signal(|| member.role_title.clone());
+    let phone = use_signal(|| member.phone.clone());
+    let email = use_signal(|| member.email.clone());
+    let address = use_signal(|| member.address.clone());
+    let hours = use_signal(|| member.hours.clone());
+    let notes = use_signal(|| member.notes.clone());
+    let urgent = use_signal(|| member.contact_if_something_goes_wrong);
+    let informed = use_signal(|| member.informed_of_changes);
+    let base = member.clone();
+    let id = member.id.clone();
+    rsx! {
+        h1 { if member.name.is_empty() { "Add a person" } else { "Edit {member.name}" } }
+        form { class: "card", onsubmit: move |e: FormEvent| {
+                e.prevent_default();
+                let mut m = base.clone();
+                m.name = name().trim().to_string();
+                m.role_title = role();
+                m.phone = phone();
+                m.email = email();
+                m.address = address();
+                m.hours = hours();
+                m.notes = notes();
+                m.contact_if_something_goes_wrong = urgent();
+                m.informed_of_changes = informed();
+                actions.send(Action::SaveTeamMember(Box::new(m)));
+                done.set(None);
+            },
+            Field { id: "tm-name", label: "Name", value: name }
+            Field { id: "tm-role", label: "Role (for example GP, psychiatrist)", value: role }
+            Field { id: "tm-phone", label: "Phone", value: phone, kind: "tel" }
+            Field { id: "tm-email", label: "Email", value: email, kind: "email" }
+            Field { id: "tm-address", label: "Address", value: address }
+            Field { id: "tm-hours", label: "When to reach them", value: hours }
+            TextField { id: "tm-notes", label: "Notes", value: notes }
+            Check { id: "tm-urgent", label: "Contact if something goes wrong", checked: urgent }
+            Check { id: "tm-informed", label: "Informed of changes", checked: informed }
+            div { class: "actions",
+                button { r#type: "submit", class: "button", "Save" }
+                button { r#type: "button", class: "button secondary", onclick: move |_| done.set(None), "Back without saving" }
+                if !member.name.is_empty() {
+                    button { r#type: "button", class: "button danger",
+                        onclick: move |_| { actions.send(Action::RemoveTeamMember(id.clone())); done.set(None); },
+                        "Remove from the team" }
+                }
+            }
+        }
+    }
+}
+
+#[component]
+fn OrganisationForm(org: Organisation, done: Signal<Option<Organisation>>) -> Element {
+    let actions = use_coroutine_handle::<Action>();
+    let name = use_signal(|| org.name.clone());
+    let kind = use_signal(|| org.service_type.clone());
+    let phone = use_signal(|| org.phone.clone());
+    let email = use_signal(|| org.email.clone());
+    let address = use_signal(|| org.address.clone());
+    let urgent = use_signal(|| org.contact_if_something_goes_wrong.clone());
+    let notes = use_signal(|| org.notes.clone());
+    let base = org.clone();
+    let id = org.id.clone();
+    rsx! {
+        h1 { if org.name.is_empty() { "Add an organisation" } else { "Edit {org.name}" } }
+        form { class: "card", onsubmit: move |e: FormEvent| {
+                e.prevent_default();
+                let mut o = base.clone();
+                o.name = name().trim().to_string();
+                o.service_type = kind();
+                o.phone = phone();
+                o.email = email();
+                o.address = address();
+                o.contact_if_something_goes_wrong = urgent();
+                o.notes = notes();
+                actions.send(Action::SaveOrganisation(Box::new(o)));
+                done.set(None);
+            },
+            Field { id: "org-name", label: "Name", value: name }
+            Field { id: "org-type", label: "Kind of service", value: kind }
+            Field { id: "org-phone", label: "Phone", value: phone, kind: "tel" }
+            Field { id: "org-email", label: "Email", value: email, kind: "email" }
+            Field { id: "org-address", label: "Address", value: address }
+            Field { id: "org-urgent", label: "Who to contact there if something goes wrong", value: urgent }
+            TextField { id: "org-notes", label: "Notes", value: notes }
+            div { class: "actions",
+                button { r#type: "submit", class: "button", "Save" }
+                button { r#type: "button", class: "button secondary", onclick: move |_| done.set(None), "Back without saving" }
+                if !org.name.is_empty() {
+                    button { r#type: "button", class: "button danger",
+                        onclick: move |_| { actions.send(Action::RemoveOrganisation(id.clone())); done.set(None); },
+                        "Remove" }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,157 @@
+//! Today: what needs attention, the next appointments and their questions, who to call, and a
+//! case manager's caseload first.
+
+use carecircle_shared::Role;
+use dioxus::prelude::*;
+
+use crate::ops::attention::Reminder;
+use crate::ui::control::Action;
+use crate::ui::format;
+use crate::ui::model::Screen;
+use crate::ui::screens::appointments::AppointmentCard;
+use crate::ui::screens::start::JoinOrCreate;
+use crate::ui::screens::team::WhoToCall;
+use crate::ui::widgets::{Empty, GoTo, Section, use_snapshot};
+
+/// The home screen.
+#[component]
+pub fn Today() -> Element {
+    let snap = use_snapshot();
+    let actions = use_coroutine_handle::<Action>();
+    let s = snap.read();
+    let Some(c) = s.circle.clone() else {
+        return rsx! {
+            h1 { "Welcome, {s.my_name}" }
+            Section { title: "You are not in a circle yet",
+                p { "Ask the person the circle is for, or their case manager, for an invite code. Or start a circle." }
+                JoinOrCreate {}
+            }
+        };
+    };
+    let caseload = s.circles.len() > 1 || c.summary.role == Role::CaseManager;
+    let circles = s.circles.clone();
+    let offset = s.offset_secs;
+    let shown = c.summary.id;
+    let appts = c.appointments.clone().unwrap_or_default();
+    let questions = c.questions.clone().unwrap_or_default();
+    let title_of = |id: &carecircle_shared::ItemId| {
+        appts
+            .items
+            .get(id)
+            .map(|a| a.purpose.clone())
+            .unwrap_or_else(|| "an appointment".into())
+    };
+    let reminders: Vec<(String, Option<Screen>)> = c
+        .reminders
+        .iter()
+        .map(|r| match r {
+            Reminder::NotDoubleChecked(id) => (
+                format!("Double-check “{}”: nobody has confirmed it yet.", title_of(id)),
+                Some(Screen::Appointment(id.clone())),
+            ),
+            Reminder::NoWrittenDetails(id) => (
+                format!("No written details yet for “{}”.", title_of(id)),
+                Some(Screen::Appointment(id.clone())),
+            ),
+            Reminder::OpenQuestions { appointment, questions: qs } => (
+                format!(
+                    "{} question{} to ask at “{}”.",
+                    qs.len(),
+                    if qs.len() == 1 { "" } else { "s" },
+                    title_of(appointment)
+                ),
+                Some(Screen::Appointment(appointment.clone())),
+            ),
+            Reminder::PlanReviewSoon { date } => {
+                (format!("The plan is due for review on {date}."), Some(Screen::Plan))
+            }
+        })
+        .collect();
+    let next_questions: Vec<_> = c
+        .agenda
+        .today
+        .iter()
+        .chain(c.agenda.upcoming.iter())
+        .next()
+        .map(|a| {
+            questions
+                .open_for_appointment(&a.id)
+                .into_iter()
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    let upcoming: Vec<_> = c.agenda.upcoming.iter().take(3).cloned().collect();
+    let today = c.agenda.today.clone();
+    let has_appts = c.appointments.is_some();
+    drop(s);
+    rsx! {
+        h1 { "Today" }
+        if caseload {
+            Section { title: "Your caseload",
+                ul { class: "list",
+                    for circle in circles {
+                        li { key: "{circle.id}",
+                            button {
+                                r#type: "button",
+                                class: if circle.id == shown { "row selected" } else { "row" },
+                                "aria-current": if circle.id == shown { Some("true") } else { None },
+                                onclick: move |_| actions.send(Action::SelectCircle(circle.id)),
+                                span { class: "row-title", "{circle.name}" }
+                                span { class: "row-sub", "You are the {circle.role.label().to_lowercase()}" }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        WhoToCall { compact: true }
+        Section { title: "Needs attention",
+            if reminders.is_empty() {
+                Empty { text: "Nothing needs attention right now." }
+            } else {
+                ul { class: "list",
+                    for (i, (text, to)) in reminders.into_iter().enumerate() {
+                        li { key: "{i}", class: "reminder",
+                            p { "{text}" }
+                            if let Some(to) = to {
+                                GoTo { to, label: "Open", class: "button small secondary" }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Section { title: "Today's appointments",
+            if !has_appts {
+                Empty { text: "Appointments are not shared with you in this circle." }
+            } else if today.is_empty() {
+                Empty { text: "No appointments today." }
+            } else {
+                for a in today {
+                    AppointmentCard { key: "{a.id}", a, offset }
+                }
+            }
+        }
+        if !next_questions.is_empty() {
+            Section { title: "Questions for the next appointment",
+                ul { class: "list",
+                    for q in next_questions {
+                        li { key: "{q.id}", "{q.text}" }
+                    }
+                }
+            }
+        }
+        Section { title: "Coming up",
+            if upcoming.is_empty() {
+                Empty { text: "Nothing booked after today." }
+            } else {
+                for a in upcoming {
+                    AppointmentCard { key: "{a.id}", a, offset }
+                }
+            }
+            GoTo { to: Screen::Appointments, label: "All appointments" }
+        }
+        p { class: "fineprint", "Last looked at {format::when(snap.read().now, offset)}." }
+    }
+}

@@ -1,0 +1,347 @@
+//! Component tests without a browser: every screen rendered with dioxus-ssr over hand-made
+//! snapshots in five states (empty, loaded, offline, refused change, conflict).
+
+use std::collections::BTreeMap;
+
+use carecircle_app::core::SyncStatus;
+use carecircle_app::store::RefusedEdit;
+use carecircle_app::ui::harness;
+use carecircle_app::ui::model::{CircleView, Notice, Phase, Screen, Snapshot, Written};
+use carecircle_shared::conflict::{Conflict, ConflictValue};
+use carecircle_shared::history::HistoryEntry;
+use carecircle_shared::schema::{
+    Appointment, Appointments, Goal, Note, Notes, Organisation, Place, Plan, Question, Questions,
+    Team, TeamMember,
+};
+use carecircle_shared::wire::{CircleSummary, DocRef, ErrorCode, MemberInfo};
+use carecircle_shared::{
+    Access, CircleId, DocKind, DocumentId, ItemId, MemberId, Role, Timestamp,
+};
+
+const NOW: Timestamp = Timestamp(1_795_914_000_000); // 2026-11-23 00:00 UTC = 11:00 +11:00
+const OFFSET: i32 = 11 * 3600;
+
+fn me() -> MemberId {
+    MemberId(uuid::Uuid::from_u128(1))
+}
+fn carer() -> MemberId {
+    MemberId(uuid::Uuid::from_u128(2))
+}
+
+fn summary(role: Role) -> CircleSummary {
+    CircleSummary {
+        id: CircleId(uuid::Uuid::from_u128(7)),
+        name: "Alex's circle".into(),
+        role,
+        documents: DocKind::ALL
+            .iter()
+            .map(|k| DocRef {
+                id: DocumentId(uuid::Uuid::from_u128(*k as u128 + 10)),
+                kind: *k,
+                access: Access::Write,
+            })
+            .collect(),
+    }
+}
+
+fn empty_circle(role: Role) -> CircleView {
+    CircleView {
+        summary: summary(role),
+        team: Some(Team::default()),
+        appointments: Some(Appointments::default()),
+        questions: Some(Questions::default()),
+        plan: Some(Plan::default()),
+        notes: Some(Notes::default()),
+        agenda: Default::default(),
+        reminders: Vec::new(),
+        feed: Vec::new(),
+        conflicts: Vec::new(),
+        history: BTreeMap::new(),
+    }
+}
+
+fn base(circle: CircleView) -> Snapshot {
+    Snapshot {
+        phase: Phase::Ready,
+        server: "http://127.0.0.1:8080".into(),
+        me: Some(me()),
+        my_name: "Alex Rivera".into(),
+        circles: vec![circle.summary.clone()],
+        circle: Some(circle),
+        status: SyncStatus {
+            last_synced_at: Some(NOW),
+            ..SyncStatus::default()
+        },
+        now: NOW,
+        offset_secs: OFFSET,
+        members: vec![
+            member(me(), "Alex Rivera", Role::Consumer),
+            member(carer(), "Sam Rivera", Role::Carer),
+        ],
+        ..Snapshot::default()
+    }
+}
+
+fn member(id: MemberId, name: &str, role: Role) -> MemberInfo {
+    MemberInfo {
+        member: id,
+        display_name: name.into(),
+        role,
+        relationship: None,
+        access: DocKind::ALL.iter().map(|k| (*k, Access::Write)).collect(),
+        joined_at: NOW,
+    }
+}
+
+fn appointment() -> Appointment {
+    Appointment {
+        id: ItemId::from("appt-1"),
+        purpose: "Psychiatrist review".into(),
+        start: "2026-11-23T14:00:00+11:00".into(),
+        end: "2026-11-23T15:00:00+11:00".into(),
+        place: Place {
+            name: "Riverside Community Mental Health".into(),
+            address: "12 Example Street".into(),
+            telehealth_url: String::new(),
+        },
+        with_team: vec![ItemId::from("gp")],
+        double_checked_by: Some(carer()),
+        double_checked_at: Some(NOW),
+        ..Appointment::default()
+    }
+}
+
+fn loaded_circle() -> CircleView {
+    let mut c = empty_circle(Role::Consumer);
+    let a = appointment();
+    c.agenda.today = vec![a.clone()];
+    c.appointments.as_mut().unwrap().items.insert(a.id.clone(), a);
+    let gp = TeamMember {
+        id: ItemId::from("gp"),
+        name: "Dr Priya Shah".into(),
+        role_title: "GP".into(),
+        phone: "02 5550 1234".into(),
+        contact_if_something_goes_wrong: true,
+        informed_of_changes: true,
+        ..TeamMember::default()
+    };
+    let team = c.team.as_mut().unwrap();
+    team.members.insert(gp.id.clone(), gp);
+    let org = Organisation {
+        id: ItemId::from("org"),
+        name: "Crisis line".into(),
+        phone: "1800 555 000".into(),
+        contact_if_something_goes_wrong: "Any time, day or night".into(),
+        ..Organisation::default()
+    };
+    team.organisations.insert(org.id.clone(), org);
+    let q = Question {
+        id: ItemId::from("q1"),
+        text: "Can the dose be taken in the morning?".into(),
+        asked_by: Some(me()),
+        created_at: NOW,
+        for_appointment: Some(ItemId::from("appt-1")),
+        ..Question::default()
+    };
+    c.questions.as_mut().unwrap().items.insert(q.id.clone(), q);
+    let n = Note {
+        id: ItemId::from("n1"),
+        author: Some(carer()),
+        written_at: NOW,
+        text: "Slept better this week.".into(),
+        ..Note::default()
+    };
+    c.notes.as_mut().unwrap().items.insert(n.id.clone(), n);
+    let g = Goal {
+        id: ItemId::from("g1"),
+        goal: "Walk to the shops twice a week".into(),
+        strategies: vec!["Go with Sam on Saturdays".into()],
+        who_involved: vec!["Sam".into()],
+        progress: "Went once last week".into(),
+        ..Goal::default()
+    };
+    let plan = c.plan.as_mut().unwrap();
+    plan.goals.insert(g.id.clone(), g);
+    plan.crisis.warning_signs = "Not sleeping for two nights".into();
+    plan.review.next_review_date = Some("2026-12-01".into());
+    c.feed = vec![carecircle_app::ops::feed::FeedEntry {
+        kind: DocKind::Notes,
+        change: HistoryEntry {
+            hash: "00".into(),
+            actor: "aa".into(),
+            by: Some(carer()),
+            at: NOW,
+            what: "Added a note".into(),
+        },
+    }];
+    c.history
+        .insert(DocKind::Appointments, vec![c.feed[0].change.clone()]);
+    c
+}
+
+/// Every screen, with a phrase it shows when its list is empty and one when loaded.
+fn screens() -> Vec<(&'static str, Screen, &'static str, &'static str)> {
+    let a = ItemId::from("appt-1");
+    vec![
+        ("today", Screen::Today, "No appointments today.", "Psychiatrist review"),
+        ("appointments", Screen::Appointments, "No appointments coming up.", "Psychiatrist review"),
+        ("appointment", Screen::Appointment(a.clone()), "is not on this device", "Double-checked by Sam Rivera"),
+        ("appointment form", Screen::AppointmentForm(Some(a.clone())), "Add an appointment", "Edit appointment"),
+        ("team", Screen::Team, "No care team members yet.", "Dr Priya Shah"),
+        ("questions", Screen::Questions, "No open questions.", "Can the dose be taken in the morning?"),
+        ("plan", Screen::Plan, "No goals written down yet.", "Walk to the shops twice a week"),
+        ("notes", Screen::Notes, "No notes yet.", "Slept better this week."),
+        ("changes", Screen::Changes, "Nothing new from anyone else.", "Sam Rivera"),
+        ("circle", Screen::Circle, "Invite someone", "Sam Rivera"),
+        ("written plan", Screen::Written(Written::Plan), "Individual service plan", "Walk to the shops twice a week"),
+        ("written appointment", Screen::Written(Written::Appointment(a)), "is not on this device", "Can the dose be taken in the morning?"),
+        ("more", Screen::More, "Care team and organisations", "What's changed (1 new)"),
+        ("settings", Screen::Settings, "Signed in as Alex Rivera", "Signed in as Alex Rivera"),
+    ]
+}
+
+fn render(screen: Screen, snapshot: Snapshot) -> String {
+    let dom = harness(screen, snapshot);
+    dioxus_ssr::render(&dom)
+}
+
+#[test]
+fn every_screen_renders_empty() {
+    for (name, screen, empty, _) in screens() {
+        let html = render(screen, base(empty_circle(Role::Consumer)));
+        assert!(html.contains(empty), "{name} (empty) lacks {empty:?}:\n{html}");
+        assert!(html.contains("Synced at 11:00"), "{name} shows the sync time");
+    }
+}
+
+#[test]
+fn every_screen_renders_loaded() {
+    for (name, screen, _, loaded) in screens() {
+        let html = render(screen, base(loaded_circle()));
+        assert!(html.contains(loaded), "{name} (loaded) lacks {loaded:?}:\n{html}");
+    }
+}
+
+#[test]
+fn today_shows_who_to_call_with_phone_links() {
+    let html = render(Screen::Today, base(loaded_circle()));
+    assert!(html.contains("Who to call if something goes wrong"));
+    assert!(html.contains("href=\"tel:0255501234\""), "{html}");
+    assert!(html.contains("Any time, day or night"));
+    assert!(html.contains("Can the dose be taken in the morning?"), "questions for the next appointment");
+}
+
+#[test]
+fn every_screen_says_when_offline_and_what_waits() {
+    for (name, screen, _, _) in screens() {
+        let mut s = base(loaded_circle());
+        s.status = SyncStatus {
+            offline: true,
+            waiting: 2,
+            ..s.status
+        };
+        let html = render(screen, s);
+        assert!(
+            html.contains("Offline · 2 changes waiting, saved on this device"),
+            "{name} offline:\n{html}"
+        );
+    }
+}
+
+#[test]
+fn every_screen_shows_a_refused_change_with_the_way_back() {
+    for (name, screen, _, _) in screens() {
+        let mut s = base(loaded_circle());
+        s.refused = vec![RefusedEdit {
+            id: 1,
+            doc: DocumentId(uuid::Uuid::from_u128(13)),
+            kind: DocKind::Plan,
+            code: ErrorCode::Forbidden,
+            message: "write access withdrawn".into(),
+            at: NOW,
+            copy: Vec::new(),
+            resolved: false,
+        }];
+        s.notices = vec![Notice {
+            text: "Your access to the plan was withdrawn, so the copy on this device has been deleted.".into(),
+        }];
+        let html = render(screen, s);
+        assert!(
+            html.contains("Your change to the plan was not accepted: access changed."),
+            "{name} refused:\n{html}"
+        );
+        assert!(html.contains("Use the shared copy and carry on"));
+        assert!(html.contains("Your access to the plan was withdrawn"));
+    }
+}
+
+#[test]
+fn conflicts_are_shown_side_by_side_with_a_way_to_pick() {
+    let mut c = loaded_circle();
+    c.conflicts = vec![(
+        DocKind::Appointments,
+        Conflict {
+            path: vec!["items".into(), "appt-1".into(), "purpose".into()],
+            values: vec![
+                ConflictValue { value: "Psychiatrist review".into(), by: Some(me()) },
+                ConflictValue { value: "Medication review".into(), by: Some(carer()) },
+            ],
+        },
+    )];
+    for screen in [Screen::Appointment(ItemId::from("appt-1")), Screen::Changes] {
+        let html = render(screen.clone(), base(c.clone()));
+        assert!(html.contains("Two people changed the same thing"), "{screen:?}:\n{html}");
+        assert!(html.contains("Medication review") && html.contains("set by Sam Rivera"));
+        assert_eq!(html.matches("Keep this").count(), 2, "{screen:?}");
+    }
+    // Screens about other documents do not show it.
+    let html = render(Screen::Plan, base(c));
+    assert!(!html.contains("Two people changed the same thing"));
+}
+
+#[test]
+fn documents_not_shared_are_explained_not_hidden() {
+    let mut c = loaded_circle();
+    c.plan = None;
+    c.summary.documents.retain(|d| d.kind != DocKind::Plan);
+    let html = render(Screen::Plan, base(c));
+    assert!(html.contains("The plan is not on this device"), "{html}");
+}
+
+#[test]
+fn a_case_manager_sees_the_caseload_first() {
+    let mut s = base(empty_circle(Role::CaseManager));
+    let mut other = summary(Role::CaseManager);
+    other.id = CircleId(uuid::Uuid::from_u128(8));
+    other.name = "Taylor's circle".into();
+    s.circles.push(other);
+    let html = render(Screen::Today, s);
+    let caseload = html.find("Your caseload").expect("caseload");
+    let attention = html.find("Needs attention").expect("attention");
+    assert!(caseload < attention);
+    assert!(html.contains("Taylor's circle"));
+}
+
+#[test]
+fn the_start_screen_asks_for_a_sign_in() {
+    let s = Snapshot {
+        phase: Phase::SignedOut,
+        ..Snapshot::default()
+    };
+    let html = render(Screen::Today, s);
+    assert!(html.contains("Sign in") && html.contains("Create an account instead"));
+    assert!(html.contains("<label for=\"username\""), "{html}");
+}
+
+#[test]
+fn the_consumer_gets_a_consent_table_and_plain_words_on_removal() {
+    let html = render(Screen::Circle, base(loaded_circle()));
+    assert!(html.contains("What Sam Rivera can see and change"), "{html}");
+    assert!(html.contains("aria-label=\"Sam Rivera: Plan\""));
+    assert!(html.contains("Remove Sam Rivera from the circle"));
+    // A carer sees access, not the table.
+    let mut c = loaded_circle();
+    c.summary.role = Role::Carer;
+    let html = render(Screen::Circle, base(c));
+    assert!(!html.contains("What Sam Rivera can see and change"));
+}

@@ -1,0 +1,255 @@
+// Browser tests: the real web build, served by the real carecircle-server (demo data, fresh
+// data dir, 127.0.0.1:0), driven in Debian's Chromium through playwright-core at phone size.
+// Screenshots of every main screen go to target/screenshots/ on every run.
+//
+//   node run.mjs                      uses target/debug/carecircle-server and app/dist
+//   CARECIRCLE_SERVER_BIN=... node run.mjs
+import { spawn } from "node:child_process";
+import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
+import assert from "node:assert/strict";
+import { chromium } from "playwright-core";
+
+const require = createRequire(import.meta.url);
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const shots = join(root, "target", "screenshots");
+const serverBin = process.env.CARECIRCLE_SERVER_BIN ?? join(root, "target/debug/carecircle-server");
+const axePath = require.resolve("axe-core/axe.min.js");
+const PASSWORD = "carecircle-demo";
+const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true,
+  locale: "en-AU", timezoneId: "Australia/Sydney" };
+const WAIT = 30_000;
+
+mkdirSync(shots, { recursive: true });
+
+// ---- the server -------------------------------------------------------------------------
+async function startServer() {
+  const dataDir = mkdtempSync(join(tmpdir(), "carecircle-browser-"));
+  const child = spawn(serverBin, ["--demo", "--listen", "127.0.0.1:0", "--data-dir", dataDir,
+    "--web-dir", join(root, "app/dist")], { stdio: ["ignore", "pipe", "inherit"] });
+  const url = await new Promise((ok, fail) => {
+    let out = "";
+    child.on("exit", (code) => fail(new Error(`server exited (${code}) before listening`)));
+    child.stdout.on("data", (d) => {
+      out += d;
+      const m = out.match(/listening on (http:\/\/\S+)/);
+      if (m) ok(m[1]);
+    });
+  });
+  return { url, stop: () => { child.kill("SIGTERM"); rmSync(dataDir, { recursive: true, force: true }); } };
+}
+
+// ---- helpers ----------------------------------------------------------------------------
+const results = [];
+async function test(name, fn) {
+  const started = Date.now();
+  try {
+    await fn();
+    results.push([name, "ok", Date.now() - started]);
+    console.log(`ok   ${name} (${Date.now() - started} ms)`);
+  } catch (e) {
+    results.push([name, "FAILED", Date.now() - started]);
+    console.log(`FAIL ${name}\n${e.stack ?? e}`);
+  }
+}
+
+// The demo's appointments are seeded relative to the server's day (UTC+11); a browser whose
+// clock says 08:00 that day sees them all as today's or upcoming, whenever the tests run.
+function demoMorning() {
+  const day = new Intl.DateTimeFormat("en-CA", { timeZone: "Etc/GMT-11" }).format(new Date());
+  return new Date(`${day}T08:00:00+11:00`);
+}
+
+async function phone(browser, { morning = false } = {}) {
+  const context = await browser.newContext(PHONE);
+  const page = await context.newPage();
+  if (morning) await page.clock.setFixedTime(demoMorning());
+  page.on("pageerror", (e) => console.log(`  page error: ${e.message}`));
+  return { context, page };
+}
+
+async function signIn(page, url, username) {
+  await page.goto(url);
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("heading", { level: 1, name: "Today" }).waitFor({ timeout: WAIT });
+  await synced(page);
+}
+
+const status = (page) => page.locator("#sync-status");
+async function synced(page) {
+  await status(page).filter({ hasText: /Synced at \d\d:\d\d/ }).waitFor({ timeout: WAIT });
+}
+
+async function tab(page, name) {
+  await page.getByRole("navigation", { name: "Main" }).getByRole("button", { name }).click();
+}
+
+async function more(page, name) {
+  await tab(page, "More");
+  await page.getByRole("button", { name }).click();
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+}
+
+// axe-core in the page: serious and critical violations fail the test.
+async function accessible(page, screen) {
+  if (!(await page.evaluate(() => "axe" in window))) await page.addScriptTag({ path: axePath });
+  const found = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ["violations"] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 3) }));
+  });
+  const bad = found.filter((v) => v.impact === "serious" || v.impact === "critical");
+  for (const v of found) console.log(`  axe ${screen}: ${v.impact} ${v.id} ${v.nodes.join(", ")}`);
+  return bad.map((v) => `${screen}: ${v.id}`);
+}
+
+// ---- the tests --------------------------------------------------------------------------
+const server = await startServer();
+console.log(`server ${server.url}`);
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run"],
+});
+const noteText = `Sam's note written offline ${Date.now()}`;
+const consumer = await phone(browser, { morning: true });
+const carer = await phone(browser);
+const manager = await phone(browser);
+
+try {
+  await test("1. the consumer signs in and sees today's appointments and who to call", async () => {
+    const { page } = consumer;
+    await page.goto(server.url);
+    await shot(page, "01-start");
+    await signIn(page, server.url, "alex");
+    const today = page.getByRole("region", { name: "Today's appointments" });
+    await today.getByRole("button").first().waitFor();
+    assert.ok((await today.getByRole("button").count()) >= 1, "an appointment today");
+    const call = page.getByRole("region", { name: "Who to call if something goes wrong" });
+    const links = call.getByRole("link", { name: /^Call / });
+    assert.ok((await links.count()) >= 1, "someone to call");
+    assert.match(await links.first().getAttribute("href"), /^tel:\+?\d+/);
+    await shot(page, "02-today-consumer");
+  });
+
+  await test("2. the carer adds a note offline, reloads offline, and it syncs when back online", async () => {
+    const { context, page } = carer;
+    await signIn(page, server.url, "sam");
+    // The service worker must control the page before going offline.
+    await page.evaluate(async () => { await navigator.serviceWorker.ready; });
+    await page.reload();
+    await page.getByRole("heading", { level: 1, name: "Today" }).waitFor({ timeout: WAIT });
+    await page.evaluate(async () => {
+      for (let i = 0; i < 50 && !navigator.serviceWorker.controller; i++) await new Promise((r) => setTimeout(r, 100));
+    });
+    await context.setOffline(true);
+    await tab(page, "Notes");
+    await page.getByLabel("Note", { exact: true }).fill(noteText);
+    await page.getByRole("button", { name: "Save note" }).click();
+    await page.getByText(noteText).waitFor();
+    await status(page).filter({ hasText: /1 change waiting/ }).waitFor({ timeout: WAIT });
+    await shot(page, "03-notes-offline");
+    await page.reload();
+    await page.getByRole("heading", { level: 1, name: "Today" }).waitFor({ timeout: WAIT });
+    await tab(page, "Notes");
+    await page.getByText(noteText).waitFor({ timeout: WAIT });
+    await status(page).filter({ hasText: /Offline/ }).waitFor({ timeout: WAIT });
+    await context.setOffline(false);
+    await synced(page);
+    assert.doesNotMatch(await status(page).innerText(), /waiting/);
+    await shot(page, "04-notes-synced");
+  });
+
+  await test("3. the case manager syncs and sees the carer's note with the carer's name", async () => {
+    const { page } = manager;
+    await signIn(page, server.url, "jordan");
+    await tab(page, "Notes");
+    const note = page.getByRole("listitem").filter({ hasText: noteText });
+    await note.waitFor({ timeout: WAIT });
+    await note.getByText("Sam Rivera").waitFor({ timeout: WAIT });
+    await shot(page, "05-notes-case-manager");
+    await more(page, /^What's changed/);
+    await page.getByRole("listitem").filter({ hasText: "Added a note" }).filter({ hasText: "Sam Rivera" }).first().waitFor({ timeout: WAIT });
+    await shot(page, "06-changes-case-manager");
+  });
+
+  await test("4. the consumer withdraws the carer's plan access; the carer's copy goes, with a reason", async () => {
+    const { page } = consumer;
+    const planAccess = async (value) => {
+      await more(page, /^Circle/);
+      const select = page.getByLabel("Sam Rivera: Plan");
+      await select.waitFor({ timeout: WAIT });
+      await select.selectOption(value);
+      await page.waitForFunction((v) => {
+        const s = [...document.querySelectorAll("select")].find((x) => x.getAttribute("aria-label") === "Sam Rivera: Plan");
+        return s && s.value === v && !document.querySelector(".banner.error");
+      }, value);
+    };
+    // The plan is not shared with carers by default: Alex shares it with Sam first.
+    await planAccess("read");
+    await carer.page.getByRole("button", { name: "Sync now" }).click();
+    await synced(carer.page);
+    await more(carer.page, /^Plan$/);
+    await carer.page.getByRole("heading", { name: "Goals" }).waitFor({ timeout: WAIT });
+    await shot(carer.page, "07-plan-shared-with-carer");
+    await planAccess("none");
+    await shot(page, "08-circle-consent");
+    await carer.page.getByRole("button", { name: "Sync now" }).click();
+    await carer.page.getByRole("alert").filter({ hasText: "Your access to the plan was withdrawn" }).waitFor({ timeout: WAIT });
+    await carer.page.getByText("The plan is not on this device").waitFor({ timeout: WAIT });
+    assert.equal(await carer.page.getByRole("heading", { name: "Goals" }).count(), 0, "plan content gone");
+    await shot(carer.page, "09-plan-withdrawn-carer");
+  });
+
+  await test("5. every main screen: no serious or critical accessibility violations", async () => {
+    const problems = [];
+    const start = await phone(browser);
+    await start.page.goto(server.url);
+    await start.page.getByLabel("Username").waitFor();
+    problems.push(...(await accessible(start.page, "start")));
+    await start.context.close();
+    const { page } = consumer;
+    const visit = async (name, go, ready) => {
+      await go();
+      if (ready) await ready();
+      problems.push(...(await accessible(page, name)));
+      await shot(page, `screen-${name}`);
+    };
+    await visit("today", () => tab(page, "Today"), () => page.getByRole("heading", { level: 1, name: "Today" }).waitFor());
+    await visit("appointments", () => tab(page, "Appointments"), () => page.getByRole("heading", { level: 1, name: "Appointments" }).waitFor());
+    await visit("appointment", () => page.locator("button.appointment").first().click(), () => page.getByRole("heading", { name: "Double-check" }).waitFor());
+    await visit("appointment-form", () => page.getByRole("button", { name: "Edit details" }).click(), () => page.getByRole("heading", { level: 1, name: "Edit appointment" }).waitFor());
+    await visit("questions", () => tab(page, "Questions"), () => page.getByRole("heading", { level: 1, name: "Questions to ask" }).waitFor());
+    await visit("notes", () => tab(page, "Notes"), () => page.getByRole("heading", { level: 1, name: "Notes" }).waitFor());
+    await visit("more", () => tab(page, "More"), () => page.getByRole("heading", { level: 1, name: "More" }).waitFor());
+    await visit("team", () => page.getByRole("button", { name: "Care team and organisations" }).click(), () => page.getByRole("heading", { level: 1, name: "Care team" }).waitFor());
+    await visit("plan", () => more(page, "Plan"), () => page.getByRole("heading", { name: "Goals" }).waitFor());
+    await visit("written-plan", () => page.getByRole("button", { name: "Written copy to print" }).click(), () => page.getByRole("button", { name: "Print" }).waitFor());
+    await visit("changes", () => page.getByRole("button", { name: "Back" }).click().then(() => more(page, /^What's changed/)), () => page.getByRole("heading", { level: 1, name: "What's changed" }).waitFor());
+    await visit("circle", () => more(page, /^Circle/), () => page.getByRole("heading", { name: "Access log" }).waitFor());
+    await visit("settings", () => more(page, /^Settings/), () => page.getByRole("heading", { level: 1, name: "Settings" }).waitFor());
+    // 200% text: the page still fits the phone's width.
+    await tab(page, "Today");
+    await page.evaluate(() => { document.documentElement.style.fontSize = "200%"; });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    await shot(page, "today-200-percent-text");
+    await page.evaluate(() => { document.documentElement.style.fontSize = ""; });
+    assert.ok(overflow <= 1, `no sideways scrolling at 200% text (overflow ${overflow}px)`);
+    assert.deepEqual(problems, [], "serious or critical accessibility violations");
+  });
+} finally {
+  await browser.close();
+  server.stop();
+}
+
+console.log("\n| browser test | result | ms |\n|---|---|---|");
+for (const [name, r, ms] of results) console.log(`| ${name} | ${r} | ${ms} |`);
+console.log(`screenshots: ${shots}`);
+process.exit(results.every(([, r]) => r === "ok") ? 0 : 1);
