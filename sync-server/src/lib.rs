@@ -127,7 +127,10 @@ pub fn router(store: Arc<dyn Store>, config: ServerConfig) -> Router {
         .merge(sign_in)
         .merge(invites)
         // Unknown API paths answer JSON even when the web app serves everything else.
-        .route("/v1/{*rest}", any(|| async { ApiError::not_found("route") }));
+        .route(
+            "/v1/{*rest}",
+            any(|| async { ApiError::not_found("route") }),
+        );
     let app = match web_dir {
         // The web app: its files, and index.html for any other path (the app routes itself).
         Some(dir) => {

@@ -4,8 +4,12 @@
 use std::fmt;
 
 use carecircle_shared::automerge::ScalarValue;
-use carecircle_shared::schema::{Appointment, Goal, Organisation, PastReview, Plan, Referral, TeamMember};
-use carecircle_shared::{Access, CircleId, DocKind, DocumentId, ItemId, MemberId, Relationship, Role};
+use carecircle_shared::schema::{
+    Appointment, Goal, Organisation, PastReview, Plan, Referral, TeamMember,
+};
+use carecircle_shared::{
+    Access, CircleId, DocKind, DocumentId, ItemId, MemberId, Relationship, Role,
+};
 use dioxus::prelude::*;
 use futures::{FutureExt, StreamExt};
 
@@ -28,9 +32,16 @@ pub enum Action {
     /// Sign in.
     SignIn { username: String, password: String },
     /// Create an account and sign in.
-    Register { username: String, password: String, display_name: String },
+    Register {
+        username: String,
+        password: String,
+        display_name: String,
+    },
     /// Join a circle with an invite code.
-    Join { code: String, relationship: Option<Relationship> },
+    Join {
+        code: String,
+        relationship: Option<Relationship>,
+    },
     /// Start a circle.
     CreateCircle { name: String, role: Role },
     /// Show another circle.
@@ -42,11 +53,19 @@ pub enum Action {
     /// Cancel an appointment.
     CancelAppointment(ItemId),
     /// Move an appointment (new start, new end; RFC 3339).
-    Reschedule { id: ItemId, start: String, end: String },
+    Reschedule {
+        id: ItemId,
+        start: String,
+        end: String,
+    },
     /// Record that I double-checked an appointment.
     DoubleCheck(ItemId),
     /// Written details requested / received.
-    WrittenDetails { id: ItemId, requested: bool, received: bool },
+    WrittenDetails {
+        id: ItemId,
+        requested: bool,
+        received: bool,
+    },
     /// Add or update a care team member.
     SaveTeamMember(Box<TeamMember>),
     /// Remove a care team member.
@@ -56,7 +75,11 @@ pub enum Action {
     /// Remove an organisation.
     RemoveOrganisation(ItemId),
     /// Add a question (for an appointment and/or a person).
-    AddQuestion { text: String, appointment: Option<ItemId>, person: Option<ItemId> },
+    AddQuestion {
+        text: String,
+        appointment: Option<ItemId>,
+        person: Option<ItemId>,
+    },
     /// Mark a question asked.
     MarkAsked(ItemId),
     /// Record an answer.
@@ -64,7 +87,10 @@ pub enum Action {
     /// Close a question.
     CloseQuestion(ItemId),
     /// Add a note (optionally about an appointment).
-    AddNote { text: String, appointment: Option<ItemId> },
+    AddNote {
+        text: String,
+        appointment: Option<ItemId>,
+    },
     /// Edit my own note.
     EditNote { id: ItemId, text: String },
     /// Change a plan section.
@@ -78,7 +104,11 @@ pub enum Action {
     /// Set the next review date (`YYYY-MM-DD`, or empty to clear).
     SetReviewDate(String),
     /// Keep one of a conflict's values.
-    ResolveConflict { kind: DocKind, path: Vec<String>, value: ScalarValue },
+    ResolveConflict {
+        kind: DocKind,
+        path: Vec<String>,
+        value: ScalarValue,
+    },
     /// I have read the feed.
     MarkSeen,
     /// Fetch members (names, roles, access).
@@ -88,7 +118,11 @@ pub enum Action {
     /// Create an invite.
     Invite(Role),
     /// Change a member's access to one document.
-    SetAccess { member: MemberId, kind: DocKind, access: Access },
+    SetAccess {
+        member: MemberId,
+        kind: DocKind,
+        access: Access,
+    },
     /// Remove a member.
     Revoke(MemberId),
     /// Leave the circle.
@@ -173,7 +207,8 @@ pub async fn run(
     let mut core = match platform::open_core().await {
         Ok(core) => core,
         Err(e) => {
-            snapshot.write().error = Some(format!("This device's storage could not be opened ({e})."));
+            snapshot.write().error =
+                Some(format!("This device's storage could not be opened ({e})."));
             return;
         }
     };
@@ -272,7 +307,9 @@ fn notices_for(report: &SyncReport) -> Vec<Notice> {
 pub fn explain(e: &AppError) -> String {
     use carecircle_shared::wire::ErrorCode as C;
     match e {
-        AppError::Offline => "You are offline. Your work is saved on this device and will sync later.".into(),
+        AppError::Offline => {
+            "You are offline. Your work is saved on this device and will sync later.".into()
+        }
         AppError::Server { code, .. } => match code {
             C::InvalidCredentials => "That username and password do not match.".into(),
             C::UsernameTaken => "That username is taken; try another.".into(),
@@ -283,7 +320,9 @@ pub fn explain(e: &AppError) -> String {
             C::InviteUsed => "That invite code has already been used.".into(),
             C::AlreadyMember => "You are already in that circle.".into(),
             C::RateLimited => "Too many tries; wait a minute and try again.".into(),
-            C::Unauthorized => "You have been signed out on this device; please sign in again.".into(),
+            C::Unauthorized => {
+                "You have been signed out on this device; please sign in again.".into()
+            }
             C::Forbidden | C::Revoked => "You may not do that in this circle.".into(),
             other => format!("The server could not do that ({other})."),
         },
@@ -313,8 +352,13 @@ async fn apply(
             screen.set(Screen::Today);
             Outcome::SyncNow
         }
-        Action::Register { username, password, display_name } => {
-            core.register(username.trim(), &password, display_name.trim(), &device).await?;
+        Action::Register {
+            username,
+            password,
+            display_name,
+        } => {
+            core.register(username.trim(), &password, display_name.trim(), &device)
+                .await?;
             screen.set(Screen::Today);
             Outcome::SyncNow
         }
@@ -362,23 +406,33 @@ async fn apply(
             Outcome::Edited
         }
         Action::Reschedule { id, start, end } => {
-            core.reschedule_appointment(circle?, &id, &start, &end).await?;
+            core.reschedule_appointment(circle?, &id, &start, &end)
+                .await?;
             Outcome::Edited
         }
         Action::DoubleCheck(id) => {
             core.double_check(circle?, &id).await?;
             Outcome::Edited
         }
-        Action::WrittenDetails { id, requested, received } => {
-            core.written_details(circle?, &id, requested, received).await?;
+        Action::WrittenDetails {
+            id,
+            requested,
+            received,
+        } => {
+            core.written_details(circle?, &id, requested, received)
+                .await?;
             Outcome::Edited
         }
         Action::SaveTeamMember(m) => {
             let circle = circle?;
             let id = m.id.clone();
-            let exists = core.view::<carecircle_shared::schema::Team>(circle)?.members.contains_key(&id);
+            let exists = core
+                .view::<carecircle_shared::schema::Team>(circle)?
+                .members
+                .contains_key(&id);
             if exists {
-                core.update_team_member(circle, &id, move |x| *x = *m).await?;
+                core.update_team_member(circle, &id, move |x| *x = *m)
+                    .await?;
             } else {
                 core.add_team_member(circle, *m).await?;
             }
@@ -396,7 +450,8 @@ async fn apply(
                 .organisations
                 .contains_key(&id);
             if exists {
-                core.update_organisation(circle, &id, move |x| *x = *o).await?;
+                core.update_organisation(circle, &id, move |x| *x = *o)
+                    .await?;
             } else {
                 core.add_organisation(circle, *o).await?;
             }
@@ -406,8 +461,13 @@ async fn apply(
             core.remove_organisation(circle?, &id).await?;
             Outcome::Edited
         }
-        Action::AddQuestion { text, appointment, person } => {
-            core.add_question(circle?, &text, appointment, person).await?;
+        Action::AddQuestion {
+            text,
+            appointment,
+            person,
+        } => {
+            core.add_question(circle?, &text, appointment, person)
+                .await?;
             Outcome::Edited
         }
         Action::MarkAsked(id) => {
@@ -460,7 +520,8 @@ async fn apply(
         }
         Action::SetReviewDate(date) => {
             let date = date.trim();
-            core.set_review_date(circle?, (!date.is_empty()).then_some(date)).await?;
+            core.set_review_date(circle?, (!date.is_empty()).then_some(date))
+                .await?;
             Outcome::Edited
         }
         Action::ResolveConflict { kind, path, value } => {
@@ -484,7 +545,11 @@ async fn apply(
             snapshot.write().invite = Some(invite);
             Outcome::Done
         }
-        Action::SetAccess { member, kind, access } => {
+        Action::SetAccess {
+            member,
+            kind,
+            access,
+        } => {
             let circle = circle?;
             core.set_access(circle, member, kind, access).await?;
             snapshot.write().members = core.members(circle).await?.members;

@@ -147,9 +147,15 @@ mod tests {
         s.last_synced_at = Some(Timestamp(90 * 60_000));
         assert_eq!(status_line(&s, 3600), "Synced at 02:30");
         s.waiting = 3;
-        assert_eq!(status_line(&s, 0), "Saved on this device · 3 changes waiting");
+        assert_eq!(
+            status_line(&s, 0),
+            "Saved on this device · 3 changes waiting"
+        );
         s.offline = true;
-        assert_eq!(status_line(&s, 0), "Offline · 3 changes waiting, saved on this device");
+        assert_eq!(
+            status_line(&s, 0),
+            "Offline · 3 changes waiting, saved on this device"
+        );
         s.syncing = true;
         assert_eq!(status_line(&s, 0), "Syncing…");
     }

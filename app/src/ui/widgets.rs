@@ -2,7 +2,7 @@
 
 use dioxus::prelude::*;
 
-use crate::ui::model::{Screen, Snapshot};
+use crate::ui::model::{CircleView, Screen, Snapshot};
 
 /// The snapshot every screen reads.
 pub fn use_snapshot() -> Signal<Snapshot> {
@@ -79,7 +79,12 @@ pub fn Check(id: String, label: String, checked: Signal<bool>) -> Element {
 
 /// A labelled choice among `(value, label)` options, bound to a signal holding the value.
 #[component]
-pub fn Choice(id: String, label: String, value: Signal<String>, options: Vec<(String, String)>) -> Element {
+pub fn Choice(
+    id: String,
+    label: String,
+    value: Signal<String>,
+    options: Vec<(String, String)>,
+) -> Element {
     rsx! {
         div { class: "field",
             label { r#for: "{id}", "{label}" }
@@ -97,7 +102,12 @@ pub fn Choice(id: String, label: String, value: Signal<String>, options: Vec<(St
 /// A titled block of a screen.
 #[component]
 pub fn Section(title: String, children: Element) -> Element {
-    let id = format!("s-{}", title.to_lowercase().replace(|c: char| !c.is_alphanumeric(), "-"));
+    let id = format!(
+        "s-{}",
+        title
+            .to_lowercase()
+            .replace(|c: char| !c.is_alphanumeric(), "-")
+    );
     rsx! {
         section { class: "card", "aria-labelledby": "{id}",
             h2 { id: "{id}", "{title}" }
@@ -117,7 +127,7 @@ pub fn Empty(text: String) -> Element {
 pub fn NotShared(what: String) -> Element {
     rsx! {
         div { class: "card notice", role: "status",
-            p { "The {what} is not on this device. Either it has not been shared with you, or your access was changed by the person this circle is for. Nothing you can see here has been lost on their side." }
+            p { "The {what} is not on this device: it has not been shared with you, or the person this circle is for changed who can see it. Ask them if you think you need it." }
         }
     }
 }
@@ -126,8 +136,27 @@ pub fn NotShared(what: String) -> Element {
 #[component]
 pub fn GoTo(to: Screen, label: String, #[props(default)] class: String) -> Element {
     let mut screen = use_screen();
-    let class = if class.is_empty() { "button secondary".to_string() } else { class };
+    let class = if class.is_empty() {
+        "button secondary".to_string()
+    } else {
+        class
+    };
     rsx! {
         button { r#type: "button", class: "{class}", onclick: move |_| screen.set(to.clone()), "{label}" }
     }
+}
+
+/// `(id, purpose)` choices for linking to an appointment, "none" first (`active`: only those
+/// not cancelled, attended or missed).
+pub fn appointment_choices(c: &CircleView, active: bool) -> Vec<(String, String)> {
+    let mut out = vec![(String::new(), "No particular appointment".to_string())];
+    if let Some(a) = &c.appointments {
+        out.extend(
+            a.items
+                .values()
+                .filter(|a| !active || a.is_active())
+                .map(|a| (a.id.as_str().to_string(), a.purpose.clone())),
+        );
+    }
+    out
 }

@@ -9,7 +9,9 @@ use crate::ui::control::Action;
 use crate::ui::format;
 use crate::ui::model::{Screen, Written};
 use crate::ui::screens::changes::{ConflictList, History};
-use crate::ui::widgets::{Choice, Empty, Field, GoTo, NotShared, Section, TextField, use_screen, use_snapshot};
+use crate::ui::widgets::{
+    Choice, Empty, Field, GoTo, NotShared, Section, TextField, use_screen, use_snapshot,
+};
 
 /// One appointment as a tappable card.
 #[component]
@@ -104,8 +106,15 @@ pub fn AppointmentDetail(id: ItemId) -> Element {
     let mut rescheduling = use_signal(|| false);
     let s = snap.read();
     let offset = s.offset_secs;
-    let Some(c) = s.circle.clone() else { return rsx! { NotShared { what: "appointment" } } };
-    let Some(a) = c.appointments.as_ref().and_then(|x| x.items.get(&id)).cloned() else {
+    let Some(c) = s.circle.clone() else {
+        return rsx! { NotShared { what: "appointment" } };
+    };
+    let Some(a) = c
+        .appointments
+        .as_ref()
+        .and_then(|x| x.items.get(&id))
+        .cloned()
+    else {
         return rsx! {
             h1 { "Appointment" }
             NotShared { what: "appointment" }
@@ -127,10 +136,18 @@ pub fn AppointmentDetail(id: ItemId) -> Element {
         .cloned()
         .collect();
     linked.sort_by_key(|q| q.created_at);
-    let checked = a
-        .double_checked_at
-        .map(|at| format!("Double-checked by {} on {}", s.name_of(a.double_checked_by), format::when(at, offset)));
-    let history = c.history.get(&DocKind::Appointments).cloned().unwrap_or_default();
+    let checked = a.double_checked_at.map(|at| {
+        format!(
+            "Double-checked by {} on {}",
+            s.name_of(a.double_checked_by),
+            format::when(at, offset)
+        )
+    });
+    let history = c
+        .history
+        .get(&DocKind::Appointments)
+        .cloned()
+        .unwrap_or_default();
     let prefix = vec!["items".to_string(), a.id.as_str().to_string()];
     let map = if a.place.address.is_empty() {
         None
@@ -141,7 +158,14 @@ pub fn AppointmentDetail(id: ItemId) -> Element {
         ))
     };
     drop(s);
-    let (id1, id2, id3, id4, id5, id6) = (a.id.clone(), a.id.clone(), a.id.clone(), a.id.clone(), a.id.clone(), a.id.clone());
+    let (id1, id2, id3, id4, id5, id6) = (
+        a.id.clone(),
+        a.id.clone(),
+        a.id.clone(),
+        a.id.clone(),
+        a.id.clone(),
+        a.id.clone(),
+    );
     let (req, rec) = (a.written_details_requested, a.written_details_received);
     rsx! {
         h1 { "{a.purpose}" }
@@ -244,14 +268,25 @@ pub fn AppointmentForm(id: Option<ItemId>) -> Element {
     let mut screen = use_screen();
     let s = snap.read();
     let offset = s.offset_secs;
-    let existing = id
-        .as_ref()
-        .and_then(|i| s.circle.as_ref()?.appointments.as_ref()?.items.get(i).cloned());
+    let existing = id.as_ref().and_then(|i| {
+        s.circle
+            .as_ref()?
+            .appointments
+            .as_ref()?
+            .items
+            .get(i)
+            .cloned()
+    });
     let team: Vec<(ItemId, String)> = s
         .circle
         .as_ref()
         .and_then(|c| c.team.as_ref())
-        .map(|t| t.members.values().map(|m| (m.id.clone(), m.name.clone())).collect())
+        .map(|t| {
+            t.members
+                .values()
+                .map(|m| (m.id.clone(), m.name.clone()))
+                .collect()
+        })
         .unwrap_or_default();
     drop(s);
     let base = existing.clone().unwrap_or_default();
@@ -274,7 +309,10 @@ pub fn AppointmentForm(id: Option<ItemId>) -> Element {
         .collect();
     let save = move |e: FormEvent| {
         e.prevent_default();
-        let (Some(st), Some(en)) = (format::from_input(&start(), offset), format::from_input(&end(), offset)) else {
+        let (Some(st), Some(en)) = (
+            format::from_input(&start(), offset),
+            format::from_input(&end(), offset),
+        ) else {
             problem.set(Some("Please give a start and an end time.".into()));
             return;
         };
@@ -289,7 +327,11 @@ pub fn AppointmentForm(id: Option<ItemId>) -> Element {
         a.purpose = purpose().trim().to_string();
         a.start = st;
         a.end = en;
-        a.place = Place { name: place(), address: address(), telehealth_url: url() };
+        a.place = Place {
+            name: place(),
+            address: address(),
+            telehealth_url: url(),
+        };
         a.support_person = support();
         a.transport = transport();
         a.notes = notes();
@@ -342,4 +384,3 @@ pub fn AppointmentForm(id: Option<ItemId>) -> Element {
         }
     }
 }
-

@@ -65,7 +65,12 @@ pub fn History(entries: Vec<HistoryEntry>, title: String) -> Element {
     let offset = s.offset_secs;
     let rows: Vec<(String, String)> = entries
         .iter()
-        .map(|h| (h.what.clone(), format!("{} · {}", s.name_of(h.by), format::when(h.at, offset))))
+        .map(|h| {
+            (
+                h.what.clone(),
+                format!("{} · {}", s.name_of(h.by), format::when(h.at, offset)),
+            )
+        })
         .collect();
     drop(s);
     rsx! {

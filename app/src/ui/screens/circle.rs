@@ -25,7 +25,9 @@ pub fn CircleScreen() -> Element {
     let invite_role = use_signal(|| Role::Carer.as_str().to_string());
     let mut confirm = use_signal(|| None::<MemberId>);
     let s = snap.read();
-    let Some(role) = role else { return rsx! { h1 { "Circle" } Empty { text: "You are not in a circle yet." } } };
+    let Some(role) = role else {
+        return rsx! { h1 { "Circle" } Empty { text: "You are not in a circle yet." } };
+    };
     let members = s.members.clone();
     let me = s.me;
     let offset = s.offset_secs;
@@ -34,10 +36,20 @@ pub fn CircleScreen() -> Element {
         .access_log
         .iter()
         .map(|e| {
-            let mut what = format!("{} {}", s.name_of(Some(e.member)), e.action.label().to_lowercase());
-            if let Some(k) = e.kind { what.push_str(&format!(" · {}", k.label().to_lowercase())); }
-            if let Some(sub) = e.subject { what.push_str(&format!(" · {}", s.name_of(Some(sub)))); }
-            if !e.detail.is_empty() { what.push_str(&format!(" ({})", e.detail)); }
+            let mut what = format!(
+                "{} {}",
+                s.name_of(Some(e.member)),
+                e.action.label().to_lowercase()
+            );
+            if let Some(k) = e.kind {
+                what.push_str(&format!(" · {}", k.label().to_lowercase()));
+            }
+            if let Some(sub) = e.subject {
+                what.push_str(&format!(" · {}", s.name_of(Some(sub))));
+            }
+            if !e.detail.is_empty() {
+                what.push_str(&format!(" ({})", e.detail));
+            }
             (what, format::when(e.at, offset))
         })
         .collect();
@@ -122,7 +134,18 @@ pub fn CircleScreen() -> Element {
 fn summary(m: &MemberInfo) -> String {
     DocKind::ALL
         .iter()
-        .map(|k| format!("{}: {}", k.label(), m.access.get(k).copied().unwrap_or(Access::None).label().to_lowercase()))
+        .map(|k| {
+            format!(
+                "{}: {}",
+                k.label(),
+                m.access
+                    .get(k)
+                    .copied()
+                    .unwrap_or(Access::None)
+                    .label()
+                    .to_lowercase()
+            )
+        })
         .collect::<Vec<_>>()
         .join(" · ")
 }

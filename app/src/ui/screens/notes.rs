@@ -6,7 +6,9 @@ use dioxus::prelude::*;
 
 use crate::ui::control::Action;
 use crate::ui::format;
-use crate::ui::widgets::{Choice, Empty, NotShared, Section, TextField, use_snapshot};
+use crate::ui::widgets::{
+    Choice, Empty, NotShared, Section, TextField, appointment_choices, use_snapshot,
+};
 
 /// The notes screen.
 #[component]
@@ -16,7 +18,9 @@ pub fn NotesScreen() -> Element {
     let mut text = use_signal(String::new);
     let appointment = use_signal(String::new);
     let s = snap.read();
-    let Some(c) = s.circle.clone() else { return rsx! { NotShared { what: "notes" } } };
+    let Some(c) = s.circle.clone() else {
+        return rsx! { NotShared { what: "notes" } };
+    };
     let Some(notes) = c.notes.clone() else {
         return rsx! { h1 { "Notes" } NotShared { what: "notes" } };
     };
@@ -32,15 +36,19 @@ pub fn NotesScreen() -> Element {
                 .and_then(|id| c.appointments.as_ref()?.items.get(id))
                 .map(|a| format!(" · about {}", a.purpose))
                 .unwrap_or_default();
-            let edited = n.edited_at.map(|t| format!(" · edited {}", format::when(t, offset))).unwrap_or_default();
-            (n.clone(), s.name_of(n.author), format!("{}{about}{edited}", format::when(n.written_at, offset)))
+            let edited = n
+                .edited_at
+                .map(|t| format!(" · edited {}", format::when(t, offset)))
+                .unwrap_or_default();
+            (
+                n.clone(),
+                s.name_of(n.author),
+                format!("{}{about}{edited}", format::when(n.written_at, offset)),
+            )
         })
         .collect();
     drop(s);
-    let mut appts: Vec<(String, String)> = vec![(String::new(), "No particular appointment".into())];
-    if let Some(a) = &c.appointments {
-        appts.extend(a.items.values().map(|a| (a.id.as_str().to_string(), a.purpose.clone())));
-    }
+    let appts = appointment_choices(&c, false);
     rsx! {
         h1 { "Notes" }
         form { class: "card", onsubmit: move |e: FormEvent| {

@@ -1,14 +1,18 @@
 //! The individual service plan: assessment, goals, review, areas (with "not yet discussed"
 //! respected), treatment, crisis, supports and ending involvement with referrals.
 
-use carecircle_shared::schema::{AreaStatus, Goal, GoalStatus, LifeArea, PastReview, Plan, Referral};
+use carecircle_shared::schema::{
+    AreaStatus, Goal, GoalStatus, LifeArea, PastReview, Plan, Referral,
+};
 use carecircle_shared::{DocKind, ItemId};
 use dioxus::prelude::*;
 
 use crate::ui::control::Action;
 use crate::ui::model::{Screen, Written};
 use crate::ui::screens::changes::{ConflictList, History};
-use crate::ui::widgets::{Check, Choice, Empty, Field, GoTo, NotShared, Section, TextField, use_snapshot};
+use crate::ui::widgets::{
+    Check, Choice, Empty, Field, GoTo, NotShared, Section, TextField, use_snapshot,
+};
 
 /// The plan's free-text fields a writer can change here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,7 +54,9 @@ impl PlanField {
 pub fn PlanScreen() -> Element {
     let snap = use_snapshot();
     let s = snap.read();
-    let Some(c) = s.circle.clone() else { return rsx! { NotShared { what: "plan" } } };
+    let Some(c) = s.circle.clone() else {
+        return rsx! { NotShared { what: "plan" } };
+    };
     let Some(plan) = c.plan.clone() else {
         return rsx! { h1 { "Plan" } NotShared { what: "plan" } };
     };
@@ -179,11 +185,22 @@ pub fn PlanScreen() -> Element {
 
 /// One text field of the plan, editable by writers.
 #[component]
-fn PlanText(label: String, value: String, what: &'static str, field: PlanField, can_write: bool) -> Element {
+fn PlanText(
+    label: String,
+    value: String,
+    what: &'static str,
+    field: PlanField,
+    can_write: bool,
+) -> Element {
     let actions = use_coroutine_handle::<Action>();
     let mut editing = use_signal(|| false);
     let draft = use_signal(|| value.clone());
-    let id = format!("plan-{}", label.to_lowercase().replace(|c: char| !c.is_alphanumeric(), "-"));
+    let id = format!(
+        "plan-{}",
+        label
+            .to_lowercase()
+            .replace(|c: char| !c.is_alphanumeric(), "-")
+    );
     rsx! {
         div { class: "plan-text",
             h3 { "{label}" }
@@ -237,8 +254,14 @@ fn GoalForm(goal: Goal, title: String) -> Element {
     let mut strategies = use_signal(|| goal.strategies.join("\n"));
     let mut who = use_signal(|| goal.who_involved.join(", "));
     let mut progress = use_signal(|| goal.progress.clone());
-    let areas: Vec<(String, String)> = LifeArea::ALL.iter().map(|a| (a.as_str().into(), a.label().into())).collect();
-    let statuses: Vec<(String, String)> = GoalStatus::ALL.iter().map(|a| (a.as_str().into(), a.label().into())).collect();
+    let areas: Vec<(String, String)> = LifeArea::ALL
+        .iter()
+        .map(|a| (a.as_str().into(), a.label().into()))
+        .collect();
+    let statuses: Vec<(String, String)> = GoalStatus::ALL
+        .iter()
+        .map(|a| (a.as_str().into(), a.label().into()))
+        .collect();
     let key = goal.id.to_string();
     let fresh = goal.goal.is_empty();
     rsx! {
@@ -315,8 +338,15 @@ fn AreaRow(area: LifeArea, status: AreaStatus, notes: String, can_write: bool) -
     let mut editing = use_signal(|| false);
     let value = use_signal(|| status.as_str().to_string());
     let draft = use_signal(|| notes.clone());
-    let options: Vec<(String, String)> = AreaStatus::ALL.iter().map(|a| (a.as_str().into(), a.label().into())).collect();
-    let class = if status == AreaStatus::NotYetDiscussed { "area quiet" } else { "area" };
+    let options: Vec<(String, String)> = AreaStatus::ALL
+        .iter()
+        .map(|a| (a.as_str().into(), a.label().into()))
+        .collect();
+    let class = if status == AreaStatus::NotYetDiscussed {
+        "area quiet"
+    } else {
+        "area"
+    };
     rsx! {
         div { class,
             h3 { "{area.label()}" }

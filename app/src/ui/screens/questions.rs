@@ -6,7 +6,9 @@ use carecircle_shared::schema::{Question, QuestionStatus};
 use dioxus::prelude::*;
 
 use crate::ui::control::Action;
-use crate::ui::widgets::{Choice, Empty, Field, NotShared, Section, use_snapshot};
+use crate::ui::widgets::{
+    Choice, Empty, Field, NotShared, Section, appointment_choices, use_snapshot,
+};
 
 /// The questions screen.
 #[component]
@@ -17,36 +19,59 @@ pub fn QuestionsScreen() -> Element {
     let appointment = use_signal(String::new);
     let person = use_signal(String::new);
     let s = snap.read();
-    let Some(c) = s.circle.clone() else { return rsx! { NotShared { what: "questions list" } } };
+    let Some(c) = s.circle.clone() else {
+        return rsx! { NotShared { what: "questions list" } };
+    };
     let Some(qs) = c.questions.clone() else {
         return rsx! { h1 { "Questions to ask" } NotShared { what: "questions list" } };
     };
     let me = s.me;
     let may_answer = s.role().is_some_and(|r| ANSWERING_ROLES.contains(&r));
     drop(s);
-    let mut appts: Vec<(String, String)> = vec![(String::new(), "No particular appointment".into())];
-    if let Some(a) = &c.appointments {
-        appts.extend(a.items.values().filter(|a| a.is_active()).map(|a| (a.id.as_str().to_string(), a.purpose.clone())));
-    }
+    let appts = appointment_choices(&c, true);
     let mut people: Vec<(String, String)> = vec![(String::new(), "Nobody in particular".into())];
     if let Some(t) = &c.team {
-        people.extend(t.members.values().map(|m| (m.id.as_str().to_string(), m.name.clone())));
+        people.extend(
+            t.members
+                .values()
+                .map(|m| (m.id.as_str().to_string(), m.name.clone())),
+        );
     }
     let title_of = |q: &Question| {
         let mut bits = Vec::new();
-        if let Some(a) = q.for_appointment.as_ref().and_then(|id| c.appointments.as_ref()?.items.get(id)) {
+        if let Some(a) = q
+            .for_appointment
+            .as_ref()
+            .and_then(|id| c.appointments.as_ref()?.items.get(id))
+        {
             bits.push(format!("for {}", a.purpose));
         }
-        if let Some(m) = q.for_team_member.as_ref().and_then(|id| c.team.as_ref()?.members.get(id)) {
+        if let Some(m) = q
+            .for_team_member
+            .as_ref()
+            .and_then(|id| c.team.as_ref()?.members.get(id))
+        {
             bits.push(format!("to ask {}", m.name));
         }
         bits.join(", ")
     };
-    let mut list: Vec<(Question, String)> = qs.items.values().map(|q| (q.clone(), title_of(q))).collect();
+    let mut list: Vec<(Question, String)> = qs
+        .items
+        .values()
+        .map(|q| (q.clone(), title_of(q)))
+        .collect();
     list.sort_by_key(|(q, _)| q.created_at);
     let open: Vec<_> = list.iter().filter(|(q, _)| q.is_open()).cloned().collect();
-    let answered: Vec<_> = list.iter().filter(|(q, _)| q.status == QuestionStatus::Answered).cloned().collect();
-    let closed: Vec<_> = list.iter().filter(|(q, _)| q.status == QuestionStatus::Closed).cloned().collect();
+    let answered: Vec<_> = list
+        .iter()
+        .filter(|(q, _)| q.status == QuestionStatus::Answered)
+        .cloned()
+        .collect();
+    let closed: Vec<_> = list
+        .iter()
+        .filter(|(q, _)| q.status == QuestionStatus::Closed)
+        .cloned()
+        .collect();
     rsx! {
         h1 { "Questions to ask" }
         form { class: "card", onsubmit: move |e: FormEvent| {

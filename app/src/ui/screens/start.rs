@@ -25,9 +25,16 @@ pub fn Start() -> Element {
             actions.send(Action::SetServer(server()));
         }
         if creating() {
-            actions.send(Action::Register { username: username(), password: password(), display_name: display() });
+            actions.send(Action::Register {
+                username: username(),
+                password: password(),
+                display_name: display(),
+            });
         } else {
-            actions.send(Action::SignIn { username: username(), password: password() });
+            actions.send(Action::SignIn {
+                username: username(),
+                password: password(),
+            });
         }
     };
     rsx! {
@@ -59,11 +66,26 @@ pub fn JoinOrCreate() -> Element {
     let relationship = use_signal(String::new);
     let name = use_signal(String::new);
     let role = use_signal(|| Role::Consumer.as_str().to_string());
-    let mut relations = vec![(String::new(), "I am not a carer / prefer not to say".to_string())];
-    relations.extend(Relationship::ALL.iter().map(|r| (r.as_str().to_string(), r.label().to_string())));
+    let mut relations = vec![(
+        String::new(),
+        "I am not a carer / prefer not to say".to_string(),
+    )];
+    relations.extend(
+        Relationship::ALL
+            .iter()
+            .map(|r| (r.as_str().to_string(), r.label().to_string())),
+    );
     let creators: Vec<(String, String)> = CIRCLE_CREATORS
         .iter()
-        .map(|r| (r.as_str().to_string(), match r { Role::Consumer => "It is for me".to_string(), other => format!("I am the {}", other.label().to_lowercase()) }))
+        .map(|r| {
+            (
+                r.as_str().to_string(),
+                match r {
+                    Role::Consumer => "It is for me".to_string(),
+                    other => format!("I am the {}", other.label().to_lowercase()),
+                },
+            )
+        })
         .collect();
     rsx! {
         form { class: "subform", onsubmit: move |e: FormEvent| {

@@ -46,14 +46,20 @@ pub fn Today() -> Element {
         .iter()
         .map(|r| match r {
             Reminder::NotDoubleChecked(id) => (
-                format!("Double-check “{}”: nobody has confirmed it yet.", title_of(id)),
+                format!(
+                    "Double-check “{}”: nobody has confirmed it yet.",
+                    title_of(id)
+                ),
                 Some(Screen::Appointment(id.clone())),
             ),
             Reminder::NoWrittenDetails(id) => (
                 format!("No written details yet for “{}”.", title_of(id)),
                 Some(Screen::Appointment(id.clone())),
             ),
-            Reminder::OpenQuestions { appointment, questions: qs } => (
+            Reminder::OpenQuestions {
+                appointment,
+                questions: qs,
+            } => (
                 format!(
                     "{} question{} to ask at “{}”.",
                     qs.len(),
@@ -62,9 +68,10 @@ pub fn Today() -> Element {
                 ),
                 Some(Screen::Appointment(appointment.clone())),
             ),
-            Reminder::PlanReviewSoon { date } => {
-                (format!("The plan is due for review on {date}."), Some(Screen::Plan))
-            }
+            Reminder::PlanReviewSoon { date } => (
+                format!("The plan is due for review on {date}."),
+                Some(Screen::Plan),
+            ),
         })
         .collect();
     let next_questions: Vec<_> = c

@@ -14,7 +14,9 @@ pub fn WrittenScreen(what: Written) -> Element {
     let mut screen = use_screen();
     let s = snap.read();
     let offset = s.offset_secs;
-    let Some(c) = s.circle.clone() else { return rsx! { NotShared { what: "record" } } };
+    let Some(c) = s.circle.clone() else {
+        return rsx! { NotShared { what: "record" } };
+    };
     let printed = format!("Printed from CareCircle on {}", format::when(s.now, offset));
     let my_name = s.my_name.clone();
     drop(s);
@@ -24,7 +26,9 @@ pub fn WrittenScreen(what: Written) -> Element {
     };
     let body = match what {
         Written::Plan => {
-            let Some(p) = c.plan.clone() else { return rsx! { NotShared { what: "plan" } } };
+            let Some(p) = c.plan.clone() else {
+                return rsx! { NotShared { what: "plan" } };
+            };
             let mut goals: Vec<_> = p.goals.values().cloned().collect();
             goals.sort_by_key(|g| g.life_area);
             rsx! {
@@ -67,13 +71,27 @@ pub fn WrittenScreen(what: Written) -> Element {
             }
         }
         Written::Appointment(id) => {
-            let Some(a) = c.appointments.as_ref().and_then(|x| x.items.get(&id)).cloned() else {
+            let Some(a) = c
+                .appointments
+                .as_ref()
+                .and_then(|x| x.items.get(&id))
+                .cloned()
+            else {
                 return rsx! { NotShared { what: "appointment" } };
             };
             let qs: Vec<_> = c
                 .questions
                 .as_ref()
-                .map(|q| q.items.values().filter(|q| q.for_appointment.as_ref() == Some(&a.id) || a.question_ids.contains(&q.id)).cloned().collect())
+                .map(|q| {
+                    q.items
+                        .values()
+                        .filter(|q| {
+                            q.for_appointment.as_ref() == Some(&a.id)
+                                || a.question_ids.contains(&q.id)
+                        })
+                        .cloned()
+                        .collect()
+                })
                 .unwrap_or_default();
             rsx! {
                 h1 { "{a.purpose}" }
