@@ -1,6 +1,8 @@
 //! Component tests without a browser: every screen rendered with dioxus-ssr over hand-made
 //! snapshots in five states (empty, loaded, offline, refused change, conflict).
 
+#![cfg(not(target_arch = "wasm32"))]
+
 use std::collections::BTreeMap;
 
 use carecircle_app::core::SyncStatus;
@@ -115,7 +117,7 @@ fn loaded_circle() -> CircleView {
     c.agenda.today = vec![a.clone()];
     c.appointments
         .as_mut()
-        .unwrap()
+        .expect("fixture")
         .items
         .insert(a.id.clone(), a);
     let gp = TeamMember {
@@ -127,7 +129,7 @@ fn loaded_circle() -> CircleView {
         informed_of_changes: true,
         ..TeamMember::default()
     };
-    let team = c.team.as_mut().unwrap();
+    let team = c.team.as_mut().expect("fixture");
     team.members.insert(gp.id.clone(), gp);
     let org = Organisation {
         id: ItemId::from("org"),
@@ -145,7 +147,11 @@ fn loaded_circle() -> CircleView {
         for_appointment: Some(ItemId::from("appt-1")),
         ..Question::default()
     };
-    c.questions.as_mut().unwrap().items.insert(q.id.clone(), q);
+    c.questions
+        .as_mut()
+        .expect("fixture")
+        .items
+        .insert(q.id.clone(), q);
     let n = Note {
         id: ItemId::from("n1"),
         author: Some(carer()),
@@ -153,7 +159,11 @@ fn loaded_circle() -> CircleView {
         text: "Slept better this week.".into(),
         ..Note::default()
     };
-    c.notes.as_mut().unwrap().items.insert(n.id.clone(), n);
+    c.notes
+        .as_mut()
+        .expect("fixture")
+        .items
+        .insert(n.id.clone(), n);
     let g = Goal {
         id: ItemId::from("g1"),
         goal: "Walk to the shops twice a week".into(),
@@ -162,7 +172,7 @@ fn loaded_circle() -> CircleView {
         progress: "Went once last week".into(),
         ..Goal::default()
     };
-    let plan = c.plan.as_mut().unwrap();
+    let plan = c.plan.as_mut().expect("fixture");
     plan.goals.insert(g.id.clone(), g);
     plan.crisis.warning_signs = "Not sleeping for two nights".into();
     plan.review.next_review_date = Some("2026-12-01".into());
