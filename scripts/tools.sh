@@ -1,7 +1,7 @@
 # Shared by scripts/run, scripts/build-web and scripts/test: each installs only what is missing.
 # Source it; it defines functions and changes nothing by itself.
 
-step() { printf '\n==> %s\n' "$*"; }
+step() { printf '\n==> %s (%s)\n' "$*" "$(date +%T)"; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # Debian packages, installed only when one of the named commands/files is missing.

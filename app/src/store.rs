@@ -12,8 +12,8 @@ pub mod sqlite;
 pub mod suite;
 
 use carecircle_shared::automerge::ChangeHash;
-use carecircle_shared::wire::{CircleSummary, ErrorCode};
-use carecircle_shared::{DeviceId, DocKind, DocumentId, MemberId, Timestamp};
+use carecircle_shared::wire::{CircleSummary, ErrorCode, MemberInfo};
+use carecircle_shared::{CircleId, DeviceId, DocKind, DocumentId, MemberId, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppResult;
@@ -82,6 +82,10 @@ pub trait LocalStore: Platform {
     async fn circles(&self) -> AppResult<Vec<CircleSummary>>;
     /// Saves the circle list.
     async fn set_circles(&self, circles: &[CircleSummary]) -> AppResult<()>;
+    /// A circle's members as last fetched (names for authors while offline).
+    async fn members(&self, circle: CircleId) -> AppResult<Vec<MemberInfo>>;
+    /// Saves a circle's member list.
+    async fn set_members(&self, circle: CircleId, members: &[MemberInfo]) -> AppResult<()>;
     /// Ids and kinds of every stored document.
     async fn documents(&self) -> AppResult<Vec<(DocumentId, DocKind)>>;
     /// A document's snapshot followed by its chunks, in order (`None` if not stored).
@@ -110,6 +114,11 @@ pub trait LocalStore: Platform {
     async fn dismiss_refused(&self, id: i64) -> AppResult<()>;
     /// Deletes everything (sign-out).
     async fn clear(&self) -> AppResult<()>;
+}
+
+/// The key-value entry holding a circle's member list.
+pub(crate) fn members_key(circle: CircleId) -> String {
+    format!("members:{circle}")
 }
 
 /// Heads as stored (hex, comma-separated).

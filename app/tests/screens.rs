@@ -458,3 +458,21 @@ fn the_consumer_gets_a_consent_table_and_plain_words_on_removal() {
     let html = render(Screen::Circle, base(c));
     assert!(!html.contains("What Sam Rivera can see and change"));
 }
+
+#[test]
+fn signing_out_says_what_would_be_lost_first() {
+    let mut s = base(loaded_circle());
+    let html = render(Screen::Settings, s.clone());
+    assert!(
+        html.contains(">Sign out</button>"),
+        "asks before deleting:\n{html}"
+    );
+    s.sign_out_check = Some(2);
+    let html = render(Screen::Settings, s.clone());
+    assert!(html.contains("2 of your changes have not reached the server yet"));
+    assert!(html.contains("Sign out anyway and lose them"));
+    s.sign_out_check = Some(0);
+    let html = render(Screen::Settings, s);
+    assert!(html.contains("nothing will be lost"));
+    assert!(html.contains("Sign out and delete local data"));
+}

@@ -44,8 +44,12 @@ async function startServer() {
 
 // ---- helpers ----------------------------------------------------------------------------
 const results = [];
+let testStarted = Date.now();
+// A step's time within its test, so a slow step stands out in the log.
+const mark = (what) => console.log(`  ${String(Date.now() - testStarted).padStart(6)} ms  ${what}`);
 async function test(name, fn) {
   const started = Date.now();
+  testStarted = started;
   try {
     await fn();
     results.push([name, "ok", Date.now() - started]);
@@ -77,7 +81,9 @@ async function signIn(page, url, username) {
   await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.getByRole("heading", { level: 1, name: "Today" }).waitFor({ timeout: WAIT });
+  mark(`${username} signed in`);
   await synced(page);
+  mark(`${username} synced`);
 }
 
 const status = (page) => page.locator("#sync-status");
@@ -96,6 +102,18 @@ async function more(page, name) {
 
 async function shot(page, name) {
   await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+}
+
+// Touch targets: every button, link styled as a button, select and text input at least 44 px
+// high and wide (checkboxes sit in a 44 px row whose label toggles them).
+async function smallTargets(page, screen) {
+  const small = await page.evaluate(() =>
+    [...document.querySelectorAll("button, a.button, select, input:not([type=checkbox]), textarea, summary")]
+      .filter((el) => el.offsetParent !== null)
+      .map((el) => ({ el, r: el.getBoundingClientRect() }))
+      .filter(({ r }) => r.height < 44 || r.width < 44)
+      .map(({ el, r }) => `${el.tagName.toLowerCase()} "${(el.innerText || el.getAttribute("aria-label") || el.id).slice(0, 30)}" ${Math.round(r.width)}x${Math.round(r.height)}`));
+  return small.map((s) => `${screen}: small target ${s}`);
 }
 
 // axe-core in the page: serious and critical violations fail the test.
@@ -161,8 +179,10 @@ try {
     await tab(page, "Notes");
     await page.getByText(noteText).waitFor({ timeout: WAIT });
     await status(page).filter({ hasText: /Offline/ }).waitFor({ timeout: WAIT });
+    mark("note kept across an offline reload");
     await context.setOffline(false);
     await synced(page);
+    mark("back online and synced");
     assert.doesNotMatch(await status(page).innerText(), /waiting/);
     await shot(page, "04-notes-synced");
   });
@@ -173,8 +193,21 @@ try {
     await tab(page, "Notes");
     const note = page.getByRole("listitem").filter({ hasText: noteText });
     await note.waitFor({ timeout: WAIT });
+    mark("the carer's note is there");
     await note.getByText("Sam Rivera").waitFor({ timeout: WAIT });
+    mark("with the carer's name");
     await shot(page, "05-notes-case-manager");
+    // Names are kept on the device: offline, after a reload, the author is still named.
+    await page.evaluate(async () => { await navigator.serviceWorker.ready; });
+    await page.reload();
+    await page.getByRole("heading", { level: 1, name: "Today" }).waitFor({ timeout: WAIT });
+    await manager.context.setOffline(true);
+    await page.reload();
+    await page.getByRole("heading", { level: 1, name: "Today" }).waitFor({ timeout: WAIT });
+    await tab(page, "Notes");
+    await page.getByRole("listitem").filter({ hasText: noteText }).getByText("Sam Rivera").waitFor({ timeout: WAIT });
+    mark("offline after a reload, still named");
+    await manager.context.setOffline(false);
     await more(page, /^What's changed/);
     await page.getByRole("listitem").filter({ hasText: "Added a note" }).filter({ hasText: "Sam Rivera" }).first().waitFor({ timeout: WAIT });
     await shot(page, "06-changes-case-manager");
@@ -220,10 +253,20 @@ try {
       await go();
       if (ready) await ready();
       problems.push(...(await accessible(page, name)));
+      problems.push(...(await smallTargets(page, name)));
       await shot(page, `screen-${name}`);
     };
     await visit("today", () => tab(page, "Today"), () => page.getByRole("heading", { level: 1, name: "Today" }).waitFor());
     await visit("appointments", () => tab(page, "Appointments"), () => page.getByRole("heading", { level: 1, name: "Appointments" }).waitFor());
+    // The calendar file downloads and is a real calendar.
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("button", { name: /Download for your calendar/ }).click(),
+    ]);
+    assert.equal(download.suggestedFilename(), "appointments.ics");
+    const ics = await (await import("node:fs/promises")).readFile(await download.path(), "utf8");
+    assert.match(ics, /^BEGIN:VCALENDAR/);
+    assert.match(ics, /BEGIN:VEVENT/);
     await visit("appointment", () => page.locator("button.appointment").first().click(), () => page.getByRole("heading", { name: "Double-check" }).waitFor());
     await visit("appointment-form", () => page.getByRole("button", { name: "Edit details" }).click(), () => page.getByRole("heading", { level: 1, name: "Edit appointment" }).waitFor());
     await visit("questions", () => tab(page, "Questions"), () => page.getByRole("heading", { level: 1, name: "Questions to ask" }).waitFor());
@@ -232,6 +275,16 @@ try {
     await visit("team", () => page.getByRole("button", { name: "Care team and organisations" }).click(), () => page.getByRole("heading", { level: 1, name: "Care team" }).waitFor());
     await visit("plan", () => more(page, "Plan"), () => page.getByRole("heading", { name: "Goals" }).waitFor());
     await visit("written-plan", () => page.getByRole("button", { name: "Written copy to print" }).click(), () => page.getByRole("button", { name: "Print" }).waitFor());
+    // Printed, the written copy is the document alone: no buttons, bars or banners.
+    await page.emulateMedia({ media: "print" });
+    assert.equal(await page.getByRole("button", { name: "Print" }).isVisible(), false, "print button hidden on paper");
+    assert.ok(await page.getByRole("heading", { name: /Individual service plan/ }).isVisible());
+    await page.pdf({ path: join(shots, "written-plan.pdf"), format: "A4" });
+    await page.emulateMedia({ media: "screen" });
+    // Keyboard focus is visible.
+    await page.keyboard.press("Tab");
+    const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+    assert.notEqual(outline, "none", "focused control shows an outline");
     await visit("changes", () => page.getByRole("button", { name: "Back" }).click().then(() => more(page, /^What's changed/)), () => page.getByRole("heading", { level: 1, name: "What's changed" }).waitFor());
     await visit("circle", () => more(page, /^Circle/), () => page.getByRole("heading", { name: "Access log" }).waitFor());
     await visit("settings", () => more(page, /^Settings/), () => page.getByRole("heading", { level: 1, name: "Settings" }).waitFor());

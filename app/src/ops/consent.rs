@@ -2,7 +2,7 @@
 //! circle's access log. What the UI offers comes from `shared::policy`, as the server enforces.
 
 use carecircle_shared::policy::{self, CircleAction};
-use carecircle_shared::wire::{AccessLogEntry, CircleDetail, Invite};
+use carecircle_shared::wire::{AccessLogEntry, CircleDetail, Invite, MemberInfo};
 use carecircle_shared::{Access, CircleId, DocKind, MemberId, Role};
 
 use crate::core::CareCircle;
@@ -24,9 +24,16 @@ impl CareCircle {
         }
     }
 
-    /// Members and their access (online).
+    /// Members and their access, fetched from the server (online) and kept on this device.
     pub async fn members(&self, circle: CircleId) -> AppResult<CircleDetail> {
-        self.client.circle(circle).await
+        let detail = self.client.circle(circle).await?;
+        self.store.set_members(circle, &detail.members).await?;
+        Ok(detail)
+    }
+
+    /// Members as last fetched, from this device (works offline; empty before the first fetch).
+    pub async fn known_members(&self, circle: CircleId) -> AppResult<Vec<MemberInfo>> {
+        self.store.members(circle).await
     }
 
     /// Invites someone for `role` (the consumer invites carers: it is their consent).

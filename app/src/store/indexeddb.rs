@@ -6,14 +6,14 @@
 //! `"<doc>/<seq, zero-padded>"` so a key range lists them in order), `refused` (JSON).
 
 use carecircle_shared::automerge::ChangeHash;
-use carecircle_shared::wire::CircleSummary;
-use carecircle_shared::{DocKind, DocumentId, Timestamp};
+use carecircle_shared::wire::{CircleSummary, MemberInfo};
+use carecircle_shared::{CircleId, DocKind, DocumentId, Timestamp};
 use js_sys::Uint8Array;
 use rexie::{KeyRange, ObjectStore, Rexie, TransactionMode};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 
-use super::{LocalStore, RefusedEdit, SavedSession, decode_heads, encode_heads};
+use super::{LocalStore, RefusedEdit, SavedSession, decode_heads, encode_heads, members_key};
 use crate::error::{AppError, AppResult};
 
 const STORES: [&str; 4] = ["kv", "docs", "parts", "refused"];
@@ -221,6 +221,18 @@ impl LocalStore for IndexedDbStore {
 
     async fn set_circles(&self, circles: &[CircleSummary]) -> AppResult<()> {
         self.put_json("kv", "circles", Some(&circles)).await
+    }
+
+    async fn members(&self, circle: CircleId) -> AppResult<Vec<MemberInfo>> {
+        Ok(self
+            .get_json("kv", &members_key(circle))
+            .await?
+            .unwrap_or_default())
+    }
+
+    async fn set_members(&self, circle: CircleId, members: &[MemberInfo]) -> AppResult<()> {
+        self.put_json("kv", &members_key(circle), Some(&members))
+            .await
     }
 
     async fn documents(&self) -> AppResult<Vec<(DocumentId, DocKind)>> {

@@ -5,11 +5,11 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use carecircle_shared::automerge::ChangeHash;
-use carecircle_shared::wire::CircleSummary;
-use carecircle_shared::{DocKind, DocumentId, Timestamp};
+use carecircle_shared::wire::{CircleSummary, MemberInfo};
+use carecircle_shared::{CircleId, DocKind, DocumentId, Timestamp};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{LocalStore, RefusedEdit, SavedSession, decode_heads, encode_heads};
+use super::{LocalStore, RefusedEdit, SavedSession, decode_heads, encode_heads, members_key};
 use crate::error::{AppError, AppResult};
 
 const SCHEMA: &str = r#"
@@ -118,6 +118,17 @@ impl LocalStore for SqliteLocalStore {
 
     async fn set_circles(&self, circles: &[CircleSummary]) -> AppResult<()> {
         self.set_kv("circles", Some(&json(&circles)?))
+    }
+
+    async fn members(&self, circle: CircleId) -> AppResult<Vec<MemberInfo>> {
+        Ok(self
+            .get_kv(&members_key(circle))?
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or_default())
+    }
+
+    async fn set_members(&self, circle: CircleId, members: &[MemberInfo]) -> AppResult<()> {
+        self.set_kv(&members_key(circle), Some(&json(&members)?))
     }
 
     async fn documents(&self) -> AppResult<Vec<(DocumentId, DocKind)>> {

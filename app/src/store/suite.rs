@@ -3,7 +3,7 @@
 
 use carecircle_shared::automerge::{ActorId, Automerge};
 use carecircle_shared::schema::{Note, Notes};
-use carecircle_shared::wire::{CircleSummary, ErrorCode};
+use carecircle_shared::wire::{CircleSummary, ErrorCode, MemberInfo};
 use carecircle_shared::{
     CircleId, DeviceId, DocKind, Document, DocumentId, Links, MemberId, Role, Timestamp,
 };
@@ -49,6 +49,30 @@ pub async fn check_store(store: &dyn LocalStore) {
     }];
     store.set_circles(&circles).await.expect("set circles");
     assert_eq!(store.circles().await.expect("circles"), circles);
+
+    // Member lists, per circle.
+    let circle = circles[0].id;
+    assert!(store.members(circle).await.expect("members").is_empty());
+    let members = vec![MemberInfo {
+        member: session.member,
+        display_name: "Sam".into(),
+        role: Role::Carer,
+        relationship: None,
+        access: Default::default(),
+        joined_at: Timestamp(5),
+    }];
+    store
+        .set_members(circle, &members)
+        .await
+        .expect("set members");
+    assert_eq!(store.members(circle).await.expect("members"), members);
+    assert!(
+        store
+            .members(CircleId::random())
+            .await
+            .expect("members")
+            .is_empty()
+    );
 
     // Documents: snapshot + appended chunks load back to the same document.
     let id = DocumentId::random();
@@ -161,4 +185,5 @@ pub async fn check_store(store: &dyn LocalStore) {
     assert_eq!(store.session().await.expect("session"), None);
     assert!(store.documents().await.expect("documents").is_empty());
     assert!(store.circles().await.expect("circles").is_empty());
+    assert!(store.members(circle).await.expect("members").is_empty());
 }

@@ -270,11 +270,9 @@ async fn sync(core: &mut CareCircle, snapshot: &mut Signal<Snapshot>, shown: Opt
         Ok(report) => {
             let notices = notices_for(&report);
             snapshot.write().notices.extend(notices);
-            if snapshot.peek().members.is_empty()
-                && let Some(c) = shown.or_else(|| core.circles().first().map(|c| c.id))
-                && let Ok(detail) = core.members(c).await
-            {
-                snapshot.write().members = detail.members;
+            // Names for authors and the circle screen, kept on the device for offline use.
+            if let Some(c) = shown.or_else(|| core.circles().first().map(|c| c.id)) {
+                let _ = core.members(c).await;
             }
         }
         Err(AppError::Offline) => {}
@@ -374,11 +372,8 @@ async fn apply(
         }
         Action::SelectCircle(id) => {
             *shown = Some(id);
-            snapshot.write().members.clear();
             screen.set(Screen::Today);
-            if let Ok(detail) = core.members(id).await {
-                snapshot.write().members = detail.members;
-            }
+            let _ = core.members(id).await;
             Outcome::Done
         }
         Action::Sync => Outcome::SyncNow,
@@ -533,7 +528,7 @@ async fn apply(
             Outcome::Done
         }
         Action::LoadMembers => {
-            snapshot.write().members = core.members(circle?).await?.members;
+            core.members(circle?).await?;
             Outcome::Done
         }
         Action::LoadAccessLog => {
@@ -552,13 +547,13 @@ async fn apply(
         } => {
             let circle = circle?;
             core.set_access(circle, member, kind, access).await?;
-            snapshot.write().members = core.members(circle).await?.members;
+            core.members(circle).await?;
             Outcome::Done
         }
         Action::Revoke(member) => {
             let circle = circle?;
             core.revoke(circle, member).await?;
-            snapshot.write().members = core.members(circle).await?.members;
+            core.members(circle).await?;
             Outcome::Done
         }
         Action::Leave => {
@@ -595,7 +590,6 @@ async fn apply(
             *shown = None;
             let mut s = snapshot.write();
             s.sign_out_check = None;
-            s.members.clear();
             s.notices.clear();
             s.phase = Phase::SignedOut;
             screen.set(Screen::Today);

@@ -136,7 +136,7 @@ pub struct Snapshot {
     pub now: Timestamp,
     /// The device's offset from UTC, in seconds.
     pub offset_secs: i32,
-    /// Members of the shown circle (fetched when online).
+    /// Members of the shown circle (as last fetched; kept on the device for offline use).
     pub members: Vec<MemberInfo>,
     /// The last invite I created (code to pass on).
     pub invite: Option<Invite>,
@@ -199,7 +199,6 @@ impl Snapshot {
             now,
             offset_secs: offset.local_minus_utc(),
             notices: keep.notices.clone(),
-            members: keep.members.clone(),
             invite: keep.invite.clone(),
             access_log: keep.access_log.clone(),
             ..Snapshot::default()
@@ -209,9 +208,9 @@ impl Snapshot {
             .or_else(|| core.circles().first().map(|c| c.id));
         if let Some(id) = id {
             snap.circle = CircleView::load(core, id, now, offset).await;
+            snap.members = core.known_members(id).await.unwrap_or_default();
         }
         if snap.circle_id() != keep.circle_id() {
-            snap.members.clear();
             snap.invite = None;
             snap.access_log.clear();
         }
