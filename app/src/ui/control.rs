@@ -19,8 +19,11 @@ use crate::error::AppError;
 use crate::ui::model::{Notice, Phase, Screen, Snapshot};
 use crate::ui::platform;
 
-/// How often the app syncs on its own while signed in.
+/// How often the app syncs on its own while signed in and up to date.
 pub const SYNC_EVERY_MS: u64 = 15_000;
+/// How often it tries while offline or with changes waiting (browsers do not always say when
+/// the network comes back).
+pub const RETRY_EVERY_MS: u64 = 4_000;
 
 /// A change to a plan section the screens can make.
 pub type PlanEdit = Box<dyn FnOnce(&mut Plan)>;
@@ -219,7 +222,17 @@ pub async fn run(
     }
     loop {
         let next = {
-            let tick = futures_timer::Delay::new(std::time::Duration::from_millis(SYNC_EVERY_MS));
+            // Copied out: no signal guard may live across the wait below.
+            let (offline, waiting) = {
+                let s = snapshot.peek();
+                (s.status.offline, s.status.waiting)
+            };
+            let every = if offline || waiting > 0 {
+                RETRY_EVERY_MS
+            } else {
+                SYNC_EVERY_MS
+            };
+            let tick = futures_timer::Delay::new(std::time::Duration::from_millis(every));
             futures::select! {
                 a = rx.next() => a,
                 _ = tick.fuse() => Some(Action::Sync),
