@@ -193,11 +193,9 @@ impl fmt::Debug for Action {
 
 /// What an action changed beyond the documents.
 enum Outcome {
-    /// A document changed locally: sync soon.
-    Edited,
     /// Nothing to sync.
     Done,
-    /// Sync now (signed in, joined, access changed...).
+    /// Sync now (a local edit, signed in, joined, reset...).
     SyncNow,
 }
 
@@ -219,6 +217,7 @@ pub async fn run(
     publish(&core, shown, &mut snapshot).await;
     if core.session().is_some() {
         sync(&mut core, &mut snapshot, shown).await;
+        publish(&core, shown, &mut snapshot).await;
     }
     loop {
         let next = {
@@ -247,7 +246,7 @@ pub async fn run(
         let mut error = None;
         match result {
             Ok(Outcome::Done) => {}
-            Ok(Outcome::Edited | Outcome::SyncNow) => {
+            Ok(Outcome::SyncNow) => {
                 publish(&core, shown, &mut snapshot).await;
                 sync(&mut core, &mut snapshot, shown).await;
             }
@@ -272,7 +271,7 @@ async fn publish(core: &CareCircle, shown: Option<CircleId>, snapshot: &mut Sign
     snapshot.set(next);
 }
 
-/// One sync, turning deletions and refusals into messages.
+/// One sync, turning deletions and refusals into messages (the caller publishes after).
 async fn sync(core: &mut CareCircle, snapshot: &mut Signal<Snapshot>, shown: Option<CircleId>) {
     {
         let mut s = snapshot.write();
@@ -291,7 +290,6 @@ async fn sync(core: &mut CareCircle, snapshot: &mut Signal<Snapshot>, shown: Opt
         Err(AppError::Offline) => {}
         Err(e) => snapshot.write().error = Some(explain(&e)),
     }
-    publish(core, shown, snapshot).await;
 }
 
 /// Plain messages for what a sync deleted or refused.
@@ -407,20 +405,20 @@ async fn apply(
             } else {
                 core.add_appointment(circle, *a).await?;
             }
-            Outcome::Edited
+            Outcome::SyncNow
         }
         Action::CancelAppointment(id) => {
             core.cancel_appointment(circle?, &id).await?;
-            Outcome::Edited
+            Outcome::SyncNow
         }
         Action::Reschedule { id, start, end } => {
             core.reschedule_appointment(circle?, &id, &start, &end)
                 .await?;
-            Outcome::Edited
+            Outcome::SyncNow
         }
         Action::DoubleCheck(id) => {
             core.double_check(circle?, &id).await?;
-            Outcome::Edited
+            Outcome::SyncNow
         }
         Action::WrittenDetails {
             id,
@@ -429,7 +427,7 @@ async fn apply(
         } => {
             core.written_details(circle?, &id, requested, received)
                 .await?;
-            Outcome::Edited
+            Outcome::SyncNow
         }
         Action::SaveTeamMember(m) => {
             let circle = circle?;
@@ -444,11 +442,11 @@ async fn apply(
             } else {
                 core.add_team_member(circle, *m).await?;
             }
-            Outcome::Edited
+            Outcome::SyncNow
         }
         Action::RemoveTeamMember(id) => {
             core.remove_team_member(circle?, &id).await?;
-            Outcome::Edited
+            Outcome::SyncNow
         }
         Action::SaveOrganisation(o) => {
             let circle = circle?;
@@ -463,11 +461,11 @@ async fn apply(
             } else {
                 core.add_organisation(circle, *o).await?;
             }
-            Outcome::Edited
+            Outcome::SyncNow
         }
         Action::RemoveOrganisation(id) => {
             core.remove_organisation(circle?, &id).await?;
-            Outcome::Edited
+            Outcome::SyncNow
         }
         Action::AddQuestion {
             text,
@@ -476,31 +474,31 @@ async fn apply(
         } => {
             core.add_question(circle?, &text, appointment, person)
                 .await?;
-            Outcome::Edited
+            Outcome::SyncNow
         }
         Action::MarkAsked(id) => {
             core.mark_asked(circle?, &id).await?;
-            Outcome::Edited
+            Outcome::SyncNow
         }
         Action::Answer { id, answer } => {
             core.answer_question(circle?, &id, &answer).await?;
-            Outcome::Edited
+            Outcome::SyncNow
         }
         Action::CloseQuestion(id) => {
             core.close_question(circle?, &id).await?;
-            Outcome::Edited
+            Outcome::SyncNow
         }
         Action::AddNote { text, appointment } => {
             core.add_note(circle?, &text, appointment).await?;
-            Outcome::Edited
+            Outcome::SyncNow
         }
         Action::EditNote { id, text } => {
             core.edit_note(circle?, &id, &text).await?;
-            Outcome::Edited
+            Outcome::SyncNow
         }
         Action::EditPlan { what, edit } => {
             core.edit_plan(circle?, what, edit).await?;
-            Outcome::Edited
+            Outcome::SyncNow
         }
         Action::SaveGoal(g) => {
             let circle = circle?;
@@ -516,25 +514,25 @@ async fn apply(
             } else {
                 core.add_goal(circle, *g).await?;
             }
-            Outcome::Edited
+            Outcome::SyncNow
         }
         Action::AddReview(r) => {
             core.add_review(circle?, *r).await?;
-            Outcome::Edited
+            Outcome::SyncNow
         }
         Action::AddReferral(r) => {
             core.add_referral(circle?, *r).await?;
-            Outcome::Edited
+            Outcome::SyncNow
         }
         Action::SetReviewDate(date) => {
             let date = date.trim();
             core.set_review_date(circle?, (!date.is_empty()).then_some(date))
                 .await?;
-            Outcome::Edited
+            Outcome::SyncNow
         }
         Action::ResolveConflict { kind, path, value } => {
             core.resolve_conflict(circle?, kind, &path, value).await?;
-            Outcome::Edited
+            Outcome::SyncNow
         }
         Action::MarkSeen => {
             core.mark_seen(circle?).await?;
