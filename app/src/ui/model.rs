@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 
 use carecircle_shared::conflict::Conflict;
 use carecircle_shared::history::HistoryEntry;
-use carecircle_shared::schema::{Appointments, Notes, Plan, Questions, Team};
+use carecircle_shared::schema::{
+    Appointment, Appointments, Notes, Plan, Question, Questions, Team,
+};
 use carecircle_shared::wire::{AccessLogEntry, CircleSummary, Invite, MemberInfo};
 use carecircle_shared::{CircleId, DocKind, ItemId, MemberId, Role, Timestamp};
 
@@ -219,6 +221,24 @@ impl Snapshot {
 }
 
 impl CircleView {
+    /// One appointment, if appointments are on this device.
+    pub fn appointment(&self, id: &ItemId) -> Option<Appointment> {
+        self.appointments.as_ref()?.items.get(id).cloned()
+    }
+
+    /// The questions for an appointment (asked for it, or linked to it), oldest first.
+    pub fn questions_for(&self, a: &Appointment) -> Vec<Question> {
+        let mut out: Vec<Question> = self
+            .questions
+            .iter()
+            .flat_map(|qs| qs.items.values())
+            .filter(|q| q.for_appointment.as_ref() == Some(&a.id) || a.question_ids.contains(&q.id))
+            .cloned()
+            .collect();
+        out.sort_by_key(|q| q.created_at);
+        out
+    }
+
     async fn load(
         core: &CareCircle,
         id: CircleId,

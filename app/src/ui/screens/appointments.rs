@@ -109,12 +109,7 @@ pub fn AppointmentDetail(id: ItemId) -> Element {
     let Some(c) = s.circle.clone() else {
         return rsx! { NotShared { what: "appointment" } };
     };
-    let Some(a) = c
-        .appointments
-        .as_ref()
-        .and_then(|x| x.items.get(&id))
-        .cloned()
-    else {
+    let Some(a) = c.appointment(&id) else {
         return rsx! {
             h1 { "Appointment" }
             NotShared { what: "appointment" }
@@ -128,14 +123,7 @@ pub fn AppointmentDetail(id: ItemId) -> Element {
         .filter_map(|t| team.members.get(t))
         .map(|m| format!("{} ({})", m.name, m.role_title))
         .collect();
-    let questions = c.questions.clone().unwrap_or_default();
-    let mut linked: Vec<_> = questions
-        .items
-        .values()
-        .filter(|q| q.for_appointment.as_ref() == Some(&a.id) || a.question_ids.contains(&q.id))
-        .cloned()
-        .collect();
-    linked.sort_by_key(|q| q.created_at);
+    let linked = c.questions_for(&a);
     let checked = a.double_checked_at.map(|at| {
         format!(
             "Double-checked by {} on {}",

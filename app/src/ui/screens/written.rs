@@ -71,28 +71,10 @@ pub fn WrittenScreen(what: Written) -> Element {
             }
         }
         Written::Appointment(id) => {
-            let Some(a) = c
-                .appointments
-                .as_ref()
-                .and_then(|x| x.items.get(&id))
-                .cloned()
-            else {
+            let Some(a) = c.appointment(&id) else {
                 return rsx! { NotShared { what: "appointment" } };
             };
-            let qs: Vec<_> = c
-                .questions
-                .as_ref()
-                .map(|q| {
-                    q.items
-                        .values()
-                        .filter(|q| {
-                            q.for_appointment.as_ref() == Some(&a.id)
-                                || a.question_ids.contains(&q.id)
-                        })
-                        .cloned()
-                        .collect()
-                })
-                .unwrap_or_default();
+            let qs = c.questions_for(&a);
             rsx! {
                 h1 { "{a.purpose}" }
                 p { class: "lead", "{format::appointment_time(&a, offset)}" }
