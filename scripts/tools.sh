@@ -1,6 +1,12 @@
 # Shared by scripts/run, scripts/build-web and scripts/test: each installs only what is missing.
 # Source it; it defines functions and changes nothing by itself.
 
+# One cargo target directory kept outside the clone, so a fresh clone on a machine that built the
+# project before (CI included) reuses its compiled dependencies. Set CARGO_TARGET_DIR to choose
+# another; it is created when missing.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/carecircle/target}"
+mkdir -p "$CARGO_TARGET_DIR"
+
 step() { printf '\n==> %s (%s)\n' "$*" "$(date +%T)"; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
