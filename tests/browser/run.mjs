@@ -67,11 +67,16 @@ function demoMorning() {
   return new Date(`${day}T08:00:00+11:00`);
 }
 
+// Anything the page's content security policy refused, across every page of the run.
+const cspViolations = [];
 async function phone(browser, { morning = false } = {}) {
   const context = await browser.newContext(PHONE);
   const page = await context.newPage();
   if (morning) await page.clock.setFixedTime(demoMorning());
   page.on("pageerror", (e) => console.log(`  page error: ${e.message}`));
+  page.on("console", (m) => {
+    if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+  });
   return { context, page };
 }
 
@@ -296,6 +301,9 @@ try {
     await page.evaluate(() => { document.documentElement.style.fontSize = ""; });
     assert.ok(overflow <= 1, `no sideways scrolling at 200% text (overflow ${overflow}px)`);
     assert.deepEqual(problems, [], "serious or critical accessibility violations");
+  });
+  await test("the content security policy refused nothing the app needs", async () => {
+    assert.deepEqual(cspViolations, [], "content security policy violations");
   });
 } finally {
   await browser.close();

@@ -101,7 +101,17 @@ pub fn on_online(f: impl Fn() + 'static) {
 #[cfg(not(target_arch = "wasm32"))]
 pub fn on_online(_f: impl Fn() + 'static) {}
 
-/// Opens the print dialog for the current page (web and desktop webviews alike).
+/// Opens the print dialog for the current page (no script evaluation, which the web app's
+/// content security policy forbids).
+#[cfg(target_arch = "wasm32")]
+pub fn print() {
+    if let Some(w) = web_sys::window() {
+        let _ = w.print();
+    }
+}
+
+/// Opens the print dialog of the desktop webview.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn print() {
     let _ = dioxus::document::eval("window.print()");
 }
