@@ -24,6 +24,10 @@ pub struct Limits {
     pub login_attempts_per_minute: u32,
     /// Invite acceptance attempts allowed per minute per client address.
     pub invite_attempts_per_minute: u32,
+    /// New accounts allowed per minute per client address.
+    pub registrations_per_minute: u32,
+    /// New accounts allowed per minute from everyone together.
+    pub registrations_per_minute_total: u32,
     /// Requests in flight before the server sheds load with `overloaded`.
     pub max_concurrent_requests: usize,
     /// Seconds before a request is abandoned with `timeout`.
@@ -42,6 +46,8 @@ impl Limits {
         max_invite_lifetime_secs: 7 * 24 * 60 * 60,
         login_attempts_per_minute: 10,
         invite_attempts_per_minute: 10,
+        registrations_per_minute: 5,
+        registrations_per_minute_total: 60,
         max_concurrent_requests: 256,
         request_timeout_secs: 30,
     };
@@ -52,6 +58,17 @@ impl Default for Limits {
         Self::DEFAULT
     }
 }
+
+/// The most any per-minute rate setting may be: the rate limiter counts in nanoseconds per
+/// request, and a higher setting is refused at start-up rather than silently capped.
+pub const MAX_RATE_PER_MINUTE: u32 = 1_000_000;
+/// How long a session token lives without being used before it stops working (90 days).
+pub const DEFAULT_TOKEN_IDLE_SECS: u64 = 90 * 24 * 60 * 60;
+
+/// An upload's changes may inflate to at most this many times `max_document_bytes` before the
+/// server refuses them as `too_large` (compressed changes and document columns are inflated
+/// under this budget before automerge decodes them).
+pub const MAX_INFLATION_FACTOR: usize = 4;
 
 /// Longest short text field (a name, a phone number, a title), in characters.
 pub const MAX_SHORT_TEXT_CHARS: usize = 500;

@@ -107,6 +107,9 @@ vocabulary! {
         InviteCarer = "invite_carer",
         /// Create an invite for another case manager.
         InviteCaseManager = "invite_case_manager",
+        /// See and cancel every outstanding invite of the circle (everyone sees and cancels
+        /// the invites they made themselves).
+        ManageInvites = "manage_invites",
         /// Change any member's access to any document.
         ChangeAccess = "change_access",
         /// Revoke a member.
@@ -121,13 +124,14 @@ vocabulary! {
 }
 
 /// Which roles may do each circle action.
-pub const CIRCLE_ACTIONS: [(CircleAction, &[Role]); 8] = [
+pub const CIRCLE_ACTIONS: [(CircleAction, &[Role]); 9] = [
     (CircleAction::InviteConsumer, &[Role::CaseManager]),
     (CircleAction::InviteCarer, &[Role::Consumer]),
     (
         CircleAction::InviteCaseManager,
         &[Role::Consumer, Role::CaseManager],
     ),
+    (CircleAction::ManageInvites, &[Role::Consumer]),
     (CircleAction::ChangeAccess, &[Role::Consumer]),
     (CircleAction::RevokeMember, &[Role::Consumer]),
     (
@@ -155,6 +159,11 @@ pub const fn invite_action(invitee: Role) -> CircleAction {
         Role::Carer => CircleAction::InviteCarer,
         Role::CaseManager => CircleAction::InviteCaseManager,
     }
+}
+
+/// True when a member of `role` may see and cancel an invite (`made_it`: they created it).
+pub fn may_manage_invite(role: Role, made_it: bool) -> bool {
+    made_it || may(role, CircleAction::ManageInvites)
 }
 
 /// True when a member of `inviter` role may invite someone of `invitee` role.
@@ -236,6 +245,7 @@ mod tests {
             (InviteConsumer, [false, false, true]),
             (InviteCarer, [true, false, false]),
             (InviteCaseManager, [true, false, true]),
+            (ManageInvites, [true, false, false]),
             (ChangeAccess, [true, false, false]),
             (RevokeMember, [true, false, false]),
             (ReadAccessLog, [true, false, true]),
@@ -260,6 +270,9 @@ mod tests {
         assert!(!may_invite(Role::Carer, Role::Carer));
         assert!(may_invite(Role::CaseManager, Role::Consumer));
         assert!(!may_invite(Role::Consumer, Role::Consumer));
+        assert!(may_manage_invite(Role::CaseManager, true));
+        assert!(!may_manage_invite(Role::CaseManager, false));
+        assert!(may_manage_invite(Role::Consumer, false));
         assert!(may_invite(Role::Consumer, Role::CaseManager));
         assert!(may_invite(Role::CaseManager, Role::CaseManager));
     }

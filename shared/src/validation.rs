@@ -79,6 +79,13 @@ pub enum ValidationError {
         /// The version this build reads and writes.
         supported: u64,
     },
+    /// A name holds control characters or bidirectional-text overrides (which can make one
+    /// name look like another).
+    #[error("{field} holds control or text-direction characters")]
+    UnsafeCharacters {
+        /// The field's name.
+        field: &'static str,
+    },
     /// An item to change does not exist.
     #[error("item {item} does not exist")]
     NoSuchItem {
@@ -139,6 +146,22 @@ pub fn required(field: &'static str, value: &str) -> Result<(), ValidationError>
         return Err(ValidationError::Empty { field });
     }
     short(field, value)
+}
+
+/// A name others will see (a display name, a device or circle name): required, short, and
+/// free of control characters and bidirectional formatting characters.
+pub fn name(field: &'static str, value: &str) -> Result<(), ValidationError> {
+    required(field, value)?;
+    if value.chars().any(is_unsafe_in_names) {
+        return Err(ValidationError::UnsafeCharacters { field });
+    }
+    Ok(())
+}
+
+/// Control characters, and the Unicode bidirectional marks, embeddings, overrides and isolates.
+pub fn is_unsafe_in_names(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// An optional short text: at most [`MAX_SHORT_TEXT_CHARS`].

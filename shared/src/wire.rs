@@ -47,6 +47,8 @@ vocabulary! {
         InviteExpired = "invite_expired",
         /// The invite was already used.
         InviteUsed = "invite_used",
+        /// The invite was cancelled, or the person who made it may no longer invite.
+        InviteCancelled = "invite_cancelled",
         /// The member already belongs to the circle.
         AlreadyMember = "already_member",
         /// The circle already has its one consumer.
@@ -65,6 +67,8 @@ vocabulary! {
         Overloaded = "overloaded",
         /// The request took too long.
         Timeout = "timeout",
+        /// The path exists but not with this HTTP method.
+        MethodNotAllowed = "method_not_allowed",
         /// Something failed on the server; nothing was changed.
         Internal = "internal",
     }
@@ -86,7 +90,8 @@ impl ErrorCode {
             ErrorCode::AlreadyMember | ErrorCode::CircleHasConsumer | ErrorCode::UsernameTaken => {
                 409
             }
-            ErrorCode::InviteExpired | ErrorCode::InviteUsed => 410,
+            ErrorCode::InviteExpired | ErrorCode::InviteUsed | ErrorCode::InviteCancelled => 410,
+            ErrorCode::MethodNotAllowed => 405,
             ErrorCode::TooLarge => 413,
             ErrorCode::Invalid => 422,
             ErrorCode::RateLimited => 429,
@@ -286,6 +291,21 @@ pub struct Invite {
     pub expires_at: Timestamp,
 }
 
+/// One outstanding invite as listed by `GET /v1/circles/{circle}/invites` (never its code).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteInfo {
+    /// The invite.
+    pub id: InviteId,
+    /// The role it grants.
+    pub role: Role,
+    /// Who made it.
+    pub created_by: MemberId,
+    /// When it was made.
+    pub created_at: Timestamp,
+    /// When it stops working.
+    pub expires_at: Timestamp,
+}
+
 /// `POST /v1/invites/accept`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AcceptInvite {
@@ -317,6 +337,8 @@ vocabulary! {
         CreateCircle = "create_circle",
         /// Created an invite.
         CreateInvite = "create_invite",
+        /// Cancelled an invite (by hand, or because its creator was removed or left).
+        CancelInvite = "cancel_invite",
         /// Joined with an invite.
         Join = "join",
         /// Changed a member's access.
@@ -337,6 +359,7 @@ impl LogAction {
             LogAction::Refused => "Change refused",
             LogAction::CreateCircle => "Created the circle",
             LogAction::CreateInvite => "Created an invite",
+            LogAction::CancelInvite => "Cancelled an invite",
             LogAction::Join => "Joined",
             LogAction::ChangeAccess => "Changed access",
             LogAction::Revoke => "Removed a member",

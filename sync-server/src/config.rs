@@ -3,8 +3,25 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use carecircle_shared::limits::Limits;
+use carecircle_shared::limits::{DEFAULT_TOKEN_IDLE_SECS, Limits, MAX_RATE_PER_MINUTE};
 use clap::Parser;
+use ipnet::IpNet;
+
+/// A setting the server cannot honour: refused at start-up, never silently adjusted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// A per-minute rate outside what the rate limiter can count.
+    #[error("{flag} must be between 1 and {MAX_RATE_PER_MINUTE} per minute (got {value})")]
+    Rate {
+        /// The flag.
+        flag: &'static str,
+        /// What was given.
+        value: u32,
+    },
+    /// A count or duration that must be positive.
+    #[error("{0} must be at least 1")]
+    Zero(&'static str),
+}
 
 /// `carecircle-server`: the CareCircle sync server.
 #[derive(Debug, Clone, Parser)]
@@ -40,6 +57,25 @@ pub struct Cli {
     /// Invite acceptances per minute per client address.
     #[arg(long, env = "CARECIRCLE_INVITE_ATTEMPTS_PER_MINUTE", default_value_t = Limits::DEFAULT.invite_attempts_per_minute)]
     pub invite_attempts_per_minute: u32,
+    /// New accounts per minute per client address.
+    #[arg(long, env = "CARECIRCLE_REGISTRATIONS_PER_MINUTE", default_value_t = Limits::DEFAULT.registrations_per_minute)]
+    pub registrations_per_minute: u32,
+    /// New accounts per minute from all clients together.
+    #[arg(long, env = "CARECIRCLE_REGISTRATIONS_PER_MINUTE_TOTAL", default_value_t = Limits::DEFAULT.registrations_per_minute_total)]
+    pub registrations_per_minute_total: u32,
+    /// Addresses (CIDR, comma-separated) of reverse proxies whose `Forwarded` /
+    /// `X-Forwarded-For` headers name the client; from anyone else those headers are ignored.
+    #[arg(long, env = "CARECIRCLE_TRUSTED_PROXY", value_delimiter = ',')]
+    pub trusted_proxy: Vec<IpNet>,
+    /// Seconds a session token may go unused before it stops working (default 90 days).
+    #[arg(long, env = "CARECIRCLE_TOKEN_IDLE_SECS", default_value_t = DEFAULT_TOKEN_IDLE_SECS)]
+    pub token_idle_secs: u64,
+    /// PEM certificate chain: serve HTTPS directly (with --tls-key).
+    #[arg(long, env = "CARECIRCLE_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for --tls-cert.
+    #[arg(long, env = "CARECIRCLE_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
     /// Requests in flight before new ones are shed with `overloaded`.
     #[arg(long, env = "CARECIRCLE_MAX_CONCURRENT_REQUESTS", default_value_t = Limits::DEFAULT.max_concurrent_requests)]
     pub max_concurrent_requests: usize,
@@ -57,6 +93,10 @@ pub struct ServerConfig {
     pub limits: Limits,
     /// Web app to serve at `/`, if any.
     pub web_dir: Option<PathBuf>,
+    /// Reverse proxies whose forwarding headers are believed.
+    pub trusted_proxies: Vec<IpNet>,
+    /// Seconds a token may go unused before it stops working.
+    pub token_idle_secs: u64,
 }
 
 impl Default for ServerConfig {
@@ -65,31 +105,75 @@ impl Default for ServerConfig {
             registration_open: true,
             limits: Limits::DEFAULT,
             web_dir: None,
+            trusted_proxies: Vec::new(),
+            token_idle_secs: DEFAULT_TOKEN_IDLE_SECS,
         }
     }
 }
 
+impl ServerConfig {
+    /// Refuses settings the server cannot honour.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let l = &self.limits;
+        for (flag, value) in [
+            ("--login-attempts-per-minute", l.login_attempts_per_minute),
+            ("--invite-attempts-per-minute", l.invite_attempts_per_minute),
+            ("--registrations-per-minute", l.registrations_per_minute),
+            (
+                "--registrations-per-minute-total",
+                l.registrations_per_minute_total,
+            ),
+        ] {
+            if !(1..=MAX_RATE_PER_MINUTE).contains(&value) {
+                return Err(ConfigError::Rate { flag, value });
+            }
+        }
+        for (flag, value) in [
+            ("--max-request-bytes", l.max_request_bytes as u64),
+            ("--max-docs-per-sync", l.max_docs_per_sync as u64),
+            ("--max-document-bytes", l.max_document_bytes as u64),
+            (
+                "--max-concurrent-requests",
+                l.max_concurrent_requests as u64,
+            ),
+            ("--request-timeout-secs", l.request_timeout_secs),
+            ("--token-idle-secs", self.token_idle_secs),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::Zero(flag));
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Cli {
-    /// The router configuration these flags describe.
-    pub fn server_config(&self) -> ServerConfig {
+    /// The router configuration these flags describe, or why it cannot be honoured.
+    pub fn server_config(&self) -> Result<ServerConfig, ConfigError> {
         let limits = Limits {
             max_request_bytes: self.max_request_bytes,
             max_docs_per_sync: self.max_docs_per_sync,
             max_document_bytes: self.max_document_bytes,
-            login_attempts_per_minute: self.login_attempts_per_minute.max(1),
-            invite_attempts_per_minute: self.invite_attempts_per_minute.max(1),
-            max_concurrent_requests: self.max_concurrent_requests.max(1),
-            request_timeout_secs: self.request_timeout_secs.max(1),
+            login_attempts_per_minute: self.login_attempts_per_minute,
+            invite_attempts_per_minute: self.invite_attempts_per_minute,
+            registrations_per_minute: self.registrations_per_minute,
+            registrations_per_minute_total: self.registrations_per_minute_total,
+            max_concurrent_requests: self.max_concurrent_requests,
+            request_timeout_secs: self.request_timeout_secs,
             ..Limits::DEFAULT
         };
         let web_dir = self.web_dir.clone().or_else(|| {
             let default = PathBuf::from("app/dist");
             default.join("index.html").exists().then_some(default)
         });
-        ServerConfig {
+        let config = ServerConfig {
             registration_open: !self.no_registration,
             limits,
             web_dir,
-        }
+            trusted_proxies: self.trusted_proxy.clone(),
+            token_idle_secs: self.token_idle_secs,
+        };
+        config.validate()?;
+        Ok(config)
     }
 }

@@ -10,8 +10,11 @@ use carecircle_shared::authorship::{ItemRuleError, check_item_rules};
 use carecircle_shared::automerge::sync::{self, SyncDoc};
 use carecircle_shared::automerge::{Automerge, ChangeHash};
 use carecircle_shared::document::CommitMessage;
+use carecircle_shared::limits::MAX_INFLATION_FACTOR;
 use carecircle_shared::wire::{ErrorCode, Refusal};
 use carecircle_shared::{Access, DocKind, Document, Links, MemberId, Role};
+
+use crate::upload::{self, UploadError};
 
 /// Who is syncing one document, and what they may do.
 #[derive(Debug, Clone, Copy)]
@@ -39,6 +42,13 @@ pub struct Step {
     pub sent_changes: bool,
     /// Set when the upload was refused; nothing was merged.
     pub refused: Option<Refusal>,
+}
+
+fn read_only() -> Refusal {
+    refusal(
+        ErrorCode::Forbidden,
+        "you may read this document but not change it",
+    )
 }
 
 fn refusal(code: ErrorCode, message: &str) -> Refusal {
@@ -103,6 +113,23 @@ fn receive(
 ) -> Result<Option<Vec<u8>>, Refusal> {
     let malformed = || refusal(ErrorCode::Malformed, "the sync message could not be read");
     let message = sync::Message::decode(bytes).map_err(|_| malformed())?;
+    if !message.changes.is_empty() {
+        // Decided before a single change is inflated or decoded.
+        if !uploader.access.can_write() {
+            return Err(read_only());
+        }
+        let budget = max_document_bytes.saturating_mul(MAX_INFLATION_FACTOR);
+        upload::check(&message.changes, budget).map_err(|e| match e {
+            UploadError::Malformed => refusal(
+                ErrorCode::Malformed,
+                "a change in the sync message could not be read",
+            ),
+            UploadError::TooLarge => refusal(
+                ErrorCode::TooLarge,
+                "the changes would exceed the document's size limit",
+            ),
+        })?;
+    }
     let before_heads: Vec<ChangeHash> = doc.get_heads();
     let mut fork = doc.fork();
     fork.receive_sync_message(state, message)
@@ -113,10 +140,7 @@ fn receive(
         return Ok(None);
     }
     if !uploader.access.can_write() {
-        return Err(refusal(
-            ErrorCode::Forbidden,
-            "you may read this document but not change it",
-        ));
+        return Err(read_only());
     }
     for change in &new_changes {
         if !uploader.actors.contains(&change.actor_id().to_hex_string()) {

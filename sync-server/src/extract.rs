@@ -7,6 +7,7 @@ use axum::http::request::Parts;
 use carecircle_shared::wire::ErrorCode;
 
 use crate::AppState;
+use crate::clock::now;
 use crate::error::ApiError;
 use crate::secret::hash_secret;
 use crate::store::Caller;
@@ -63,6 +64,9 @@ impl FromRequestParts<AppState> for Caller {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or_else(ApiError::unauthorized)?;
-        state.store.authenticate(&hash_secret(token)).await
+        let idle_ms =
+            i64::try_from(state.config.token_idle_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
+        let cutoff = now().plus_millis(-idle_ms);
+        state.store.authenticate(&hash_secret(token), cutoff).await
     }
 }

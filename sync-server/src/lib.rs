@@ -3,33 +3,45 @@
 //! [`router`] builds the whole HTTP service over any [`Store`]; [`serve`] runs it. Tests start it
 //! for real on `127.0.0.1:0`.
 
+pub mod client_ip;
 pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod error;
 pub mod exchange;
 pub mod extract;
+pub mod hashing;
 pub mod routes;
 pub mod secret;
 pub mod store;
+pub mod upload;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::body::Body;
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, Method, Request, header};
 use axum::response::IntoResponse;
-use axum::routing::{any, delete, get, post, put};
+use axum::routing::{delete, get, post, put};
 use axum::{BoxError, Router};
+use carecircle_shared::limits::{Limits, MAX_RATE_PER_MINUTE};
 use carecircle_shared::wire::ErrorCode;
-use tower::ServiceBuilder;
+use tower::{ServiceBuilder, ServiceExt};
 use tower_governor::GovernorLayer;
 use tower_governor::governor::GovernorConfigBuilder;
+use tower_governor::key_extractor::{GlobalKeyExtractor, KeyExtractor};
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-pub use config::{Cli, ServerConfig};
+use client_ip::ClientIp;
+use hashing::HashPool;
+
+pub use config::{Cli, ConfigError, ServerConfig};
 pub use error::{ApiError, ApiResult};
 pub use store::Store;
 pub use store::sqlite::SqliteStore;
@@ -41,6 +53,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// Configuration.
     pub config: Arc<ServerConfig>,
+    /// Where password hashes run.
+    pub hasher: HashPool,
 }
 
 impl std::fmt::Debug for AppState {
@@ -64,20 +78,40 @@ fn tower_error(err: BoxError) -> ApiError {
     }
 }
 
-/// A per-client-address rate limit of `per_minute` requests (burst of the same size).
-fn rate_limit(
+/// A rate limit of `per_minute` requests per key (burst of the same size); `per_minute` was
+/// validated (1..=`MAX_RATE_PER_MINUTE`), so the period is never zero. The limiter's memory of
+/// quiet keys is pruned every minute for as long as the router lives.
+fn rate_limit<K>(
     per_minute: u32,
-) -> GovernorLayer<
-    tower_governor::key_extractor::PeerIpKeyExtractor,
-    governor::middleware::NoOpMiddleware<governor::clock::QuantaInstant>,
-    axum::body::Body,
-> {
-    let config = GovernorConfigBuilder::default()
-        .period(Duration::from_millis(60_000 / u64::from(per_minute.max(1))))
-        .burst_size(per_minute.max(1))
-        .finish()
-        .unwrap_or_default();
-    GovernorLayer::new(Arc::new(config)).error_handler(|_| {
+    key: K,
+) -> GovernorLayer<K, governor::middleware::NoOpMiddleware<governor::clock::QuantaInstant>, Body>
+where
+    K: KeyExtractor + Send + Sync + 'static,
+    K::Key: Send + Sync + 'static,
+{
+    let per_minute = per_minute.clamp(1, MAX_RATE_PER_MINUTE);
+    let mut builder = GovernorConfigBuilder::default().key_extractor(key);
+    let config = builder
+        .per_nanosecond(60_000_000_000 / u64::from(per_minute))
+        .burst_size(per_minute)
+        .finish();
+    let config = Arc::new(config.expect("a validated rate has a non-zero period and burst"));
+    let limiter = Arc::downgrade(config.limiter());
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        runtime.spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(60));
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                let Some(limiter) = limiter.upgrade() else {
+                    return;
+                };
+                limiter.retain_recent();
+                limiter.shrink_to_fit();
+            }
+        });
+    }
+    GovernorLayer::new(config).error_handler(|_| {
         ApiError::new(
             ErrorCode::RateLimited,
             "too many attempts; wait a minute and try again",
@@ -86,24 +120,96 @@ fn rate_limit(
     })
 }
 
-/// The whole HTTP service.
-pub fn router(store: Arc<dyn Store>, config: ServerConfig) -> Router {
+/// The web app's content security policy: its own scripts, wasm and styles, its own API, no
+/// framing, nothing from anywhere else.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; \
+manifest-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+frame-ancestors 'none'";
+
+/// The web app's files with its security headers; dotfiles and unknown `/v1/` paths are JSON
+/// 404s, any other path is `index.html` (the app routes itself).
+fn web_app(dir: std::path::PathBuf) -> Router<AppState> {
+    let index = dir.join("index.html");
+    let files = ServeDir::new(dir).fallback(ServeFile::new(index));
+    let guarded = tower::service_fn(move |req: Request<Body>| {
+        let files = files.clone();
+        async move {
+            let path = req.uri().path();
+            let hidden = path.split('/').any(|segment| segment.starts_with('.'));
+            let api = path == "/v1" || path.starts_with("/v1/");
+            if hidden || api || req.method() != Method::GET && req.method() != Method::HEAD {
+                let err = if hidden || api {
+                    ApiError::not_found("route")
+                } else {
+                    method_not_allowed()
+                };
+                return Ok::<_, std::convert::Infallible>(err.into_response());
+            }
+            Ok(files.oneshot(req).await.into_response())
+        }
+    });
+    Router::new().fallback_service(guarded).layer(
+        ServiceBuilder::new()
+            .layer(SetResponseHeaderLayer::if_not_present(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+            ))
+            .layer(SetResponseHeaderLayer::overriding(
+                header::X_FRAME_OPTIONS,
+                HeaderValue::from_static("DENY"),
+            ))
+            .layer(SetResponseHeaderLayer::overriding(
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("no-referrer"),
+            ))
+            .layer(SetResponseHeaderLayer::overriding(
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            )),
+    )
+}
+
+fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        ErrorCode::MethodNotAllowed,
+        "this path does not take that method",
+    )
+}
+
+/// The whole HTTP service, or why `config` cannot be honoured.
+pub fn router(store: Arc<dyn Store>, config: ServerConfig) -> Result<Router, ConfigError> {
+    config.validate()?;
     let limits = config.limits;
     let web_dir = config.web_dir.clone();
+    let client_ip = ClientIp::new(&config.trusted_proxies);
     let state = AppState {
         store,
         config: Arc::new(config),
+        hasher: HashPool::per_core(),
     };
     let sign_in = Router::new()
         .route("/v1/sessions", post(routes::login))
-        .route_layer(rate_limit(limits.login_attempts_per_minute));
+        .route_layer(rate_limit(
+            limits.login_attempts_per_minute,
+            client_ip.clone(),
+        ));
     let invites = Router::new()
         .route("/v1/invites/accept", post(routes::accept_invite))
-        .route_layer(rate_limit(limits.invite_attempts_per_minute));
+        .route_layer(rate_limit(
+            limits.invite_attempts_per_minute,
+            client_ip.clone(),
+        ));
+    let registration = Router::new()
+        .route("/v1/accounts", post(routes::register))
+        .route_layer(rate_limit(
+            limits.registrations_per_minute_total,
+            GlobalKeyExtractor,
+        ))
+        .route_layer(rate_limit(limits.registrations_per_minute, client_ip));
     let api = Router::new()
         .route("/healthz", get(routes::healthz))
         .route("/v1/limits", get(routes::limits))
-        .route("/v1/accounts", post(routes::register))
         .route("/v1/sessions/current", delete(routes::logout))
         .route("/v1/devices", get(routes::devices))
         .route("/v1/devices/{device}", delete(routes::revoke_device))
@@ -113,7 +219,14 @@ pub fn router(store: Arc<dyn Store>, config: ServerConfig) -> Router {
             post(routes::create_circle).get(routes::circles),
         )
         .route("/v1/circles/{circle}", get(routes::circle))
-        .route("/v1/circles/{circle}/invites", post(routes::create_invite))
+        .route(
+            "/v1/circles/{circle}/invites",
+            post(routes::create_invite).get(routes::invites),
+        )
+        .route(
+            "/v1/circles/{circle}/invites/{invite}",
+            delete(routes::cancel_invite),
+        )
         .route(
             "/v1/circles/{circle}/members/{member}/access",
             put(routes::set_access),
@@ -126,22 +239,34 @@ pub fn router(store: Arc<dyn Store>, config: ServerConfig) -> Router {
         .route("/v1/sync", post(routes::sync))
         .merge(sign_in)
         .merge(invites)
-        // Unknown API paths answer JSON even when the web app serves everything else.
-        .route(
-            "/v1/{*rest}",
-            any(|| async { ApiError::not_found("route") }),
-        );
+        .merge(registration)
+        .method_not_allowed_fallback(|| async { method_not_allowed() })
+        // Health data is never cached and never sniffed.
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ));
     let app = match web_dir {
-        // The web app: its files, and index.html for any other path (the app routes itself).
-        Some(dir) => {
-            let index = dir.join("index.html");
-            api.fallback_service(ServeDir::new(dir).fallback(ServeFile::new(index)))
-        }
+        Some(dir) => api.merge(web_app(dir)),
         None => api.fallback(|| async { ApiError::not_found("route") }),
     };
+    Ok(harden(app, &limits).with_state(state))
+}
+
+/// The layers around every route: tracing (no bodies), a panic in one request answered as
+/// `internal` for that request only, load shedding, the concurrency limit, the timeout and the
+/// body limit.
+fn harden(app: Router<AppState>, limits: &Limits) -> Router<AppState> {
     app.layer(
         ServiceBuilder::new()
             .layer(TraceLayer::new_for_http())
+            .layer(CatchPanicLayer::custom(|_| {
+                ApiError::internal("a request handler panicked").into_response()
+            }))
             .layer(HandleErrorLayer::new(|e: BoxError| async move {
                 tower_error(e)
             }))
@@ -150,7 +275,6 @@ pub fn router(store: Arc<dyn Store>, config: ServerConfig) -> Router {
             .timeout(Duration::from_secs(limits.request_timeout_secs))
             .layer(DefaultBodyLimit::max(limits.max_request_bytes)),
     )
-    .with_state(state)
 }
 
 /// Serves `app` on `listener` until `shutdown` completes.
@@ -179,5 +303,43 @@ mod tests {
         assert_eq!(tower_error(shed).code, ErrorCode::Overloaded);
         let other: BoxError = "boom".into();
         assert_eq!(tower_error(other).code, ErrorCode::Internal);
+    }
+
+    async fn boom() -> &'static str {
+        panic!("injected")
+    }
+
+    #[tokio::test]
+    async fn a_panicking_handler_answers_internal_and_the_rest_carries_on() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = SqliteStore::open(&dir.path().join("db.sqlite3")).expect("store");
+        let state = AppState {
+            store: Arc::new(store),
+            config: Arc::new(ServerConfig::default()),
+            hasher: HashPool::new(1),
+        };
+        let routes = Router::new()
+            .route("/boom", get(boom))
+            .route("/healthz", get(routes::healthz));
+        let app = harden(routes, &Limits::DEFAULT).with_state(state);
+        let call = |path: &'static str| {
+            let app = app.clone();
+            async move {
+                let req = Request::get(path).body(Body::empty()).expect("request");
+                let resp = app.oneshot(req).await.expect("infallible");
+                let status = resp.status().as_u16();
+                let bytes = axum::body::to_bytes(resp.into_body(), 1 << 16)
+                    .await
+                    .expect("body");
+                (status, String::from_utf8_lossy(&bytes).into_owned())
+            }
+        };
+        for _ in 0..3 {
+            let (status, body) = call("/boom").await;
+            assert_eq!(status, 500);
+            assert!(body.contains("\"internal\""), "{body}");
+            assert!(!body.contains("injected"), "{body}");
+            assert_eq!(call("/healthz").await.0, 200);
+        }
     }
 }

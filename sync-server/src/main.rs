@@ -9,6 +9,7 @@ use clap::Parser;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    let config = cli.server_config()?;
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -27,7 +28,6 @@ async fn main() -> anyhow::Result<()> {
             .context("seeding demo data")?;
         println!("{sign_ins}");
     }
-    let config = cli.server_config();
     let listener = tokio::net::TcpListener::bind(cli.listen)
         .await
         .with_context(|| format!("listening on {}", cli.listen))?;
@@ -38,7 +38,7 @@ async fn main() -> anyhow::Result<()> {
     }
     use std::io::Write;
     std::io::stdout().flush()?;
-    serve(listener, router(store, config), async {
+    serve(listener, router(store, config)?, async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await

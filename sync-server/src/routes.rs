@@ -5,15 +5,15 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use carecircle_shared::automerge::ActorId;
 use carecircle_shared::limits::{
-    DEFAULT_INVITE_LIFETIME_SECS, Limits, MAX_PASSWORD_CHARS, MAX_SHORT_TEXT_CHARS,
-    MIN_PASSWORD_CHARS,
+    DEFAULT_INVITE_LIFETIME_SECS, Limits, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS,
 };
+use carecircle_shared::validation;
 use carecircle_shared::wire::{
     AcceptInvite, AccessLogEntry, CircleDetail, CircleSummary, CreateCircle, CreateInvite,
-    DeviceInfo, ErrorCode, Health, Invite, LoginRequest, RegisterActor, RegisterRequest, Session,
-    SetAccess, SyncRequest, SyncResponse,
+    DeviceInfo, ErrorCode, Health, Invite, InviteInfo, LoginRequest, RegisterActor,
+    RegisterRequest, Session, SetAccess, SyncRequest, SyncResponse,
 };
-use carecircle_shared::{CircleId, DeviceId, MemberId};
+use carecircle_shared::{CircleId, DeviceId, InviteId, MemberId};
 use serde::Deserialize;
 
 use crate::AppState;
@@ -39,14 +39,10 @@ pub async fn limits(State(state): State<AppState>) -> Json<Limits> {
     Json(state.config.limits)
 }
 
-fn short_text(field: &str, value: &str, required: bool) -> ApiResult<String> {
+/// A name others will see, trimmed: required, short, no control or text-direction characters.
+fn name_field(field: &'static str, value: &str) -> ApiResult<String> {
     let value = value.trim();
-    if required && value.is_empty() {
-        return Err(ApiError::bad_request(format!("{field} must not be empty")));
-    }
-    if value.chars().count() > MAX_SHORT_TEXT_CHARS {
-        return Err(ApiError::bad_request(format!("{field} is too long")));
-    }
+    validation::name(field, value).map_err(|e| ApiError::bad_request(e.to_string()))?;
     Ok(value.to_string())
 }
 
@@ -73,12 +69,6 @@ fn actor(hex: &str) -> ApiResult<ActorId> {
     Ok(ActorId::from(bytes))
 }
 
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> ApiResult<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(ApiError::internal)
-}
-
 async fn sign_in_device(
     state: &AppState,
     member: MemberId,
@@ -91,7 +81,7 @@ async fn sign_in_device(
         .store
         .create_device(NewDevice {
             member,
-            name: short_text("device_name", device_name, true)?,
+            name: name_field("device_name", device_name)?,
             actor,
             token_hash: hash_secret(&token),
         })
@@ -116,8 +106,8 @@ pub async fn register(
         ));
     }
     let name = username(&req.username)?;
-    let display_name = short_text("display_name", &req.display_name, true)?;
-    short_text("device_name", &req.device_name, true)?;
+    let display_name = name_field("display_name", &req.display_name)?;
+    name_field("device_name", &req.device_name)?;
     let actor = actor(&req.actor)?;
     let length = req.password.chars().count();
     if !(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&length) {
@@ -127,7 +117,9 @@ pub async fn register(
         ));
     }
     let password = req.password;
-    let hash = blocking(move || hash_password(&password))
+    let hash = state
+        .hasher
+        .run(move || hash_password(&password))
         .await?
         .map_err(ApiError::internal)?;
     let member = state
@@ -144,7 +136,7 @@ pub async fn login(
     Body(req): Body<LoginRequest>,
 ) -> ApiResult<(StatusCode, Json<Session>)> {
     let actor = actor(&req.actor)?;
-    short_text("device_name", &req.device_name, true)?;
+    name_field("device_name", &req.device_name)?;
     let creds = state
         .store
         .credentials(&req.username.trim().to_lowercase())
@@ -155,7 +147,10 @@ pub async fn login(
         .chars()
         .take(MAX_PASSWORD_CHARS)
         .collect::<String>();
-    let ok = blocking(move || verify_password(&password, stored.as_deref())).await?;
+    let ok = state
+        .hasher
+        .run(move || verify_password(&password, stored.as_deref()))
+        .await?;
     let Some(creds) = creds.filter(|_| ok) else {
         return Err(ApiError::new(
             ErrorCode::InvalidCredentials,
@@ -216,7 +211,7 @@ pub async fn create_circle(
     caller: Caller,
     Body(req): Body<CreateCircle>,
 ) -> ApiResult<(StatusCode, Json<CircleSummary>)> {
-    let name = short_text("name", &req.name, true)?;
+    let name = name_field("name", &req.name)?;
     let circle = state.store.create_circle(&caller, &name, req.role).await?;
     Ok((StatusCode::CREATED, Json(circle)))
 }
@@ -267,6 +262,25 @@ pub async fn create_invite(
             expires_at,
         }),
     ))
+}
+
+/// `GET /v1/circles/{circle}/invites`: outstanding invites (role, creator, expiry; never codes).
+pub async fn invites(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams(circle): PathParams<CircleId>,
+) -> ApiResult<Json<Vec<InviteInfo>>> {
+    Ok(Json(state.store.list_invites(&caller, circle).await?))
+}
+
+/// `DELETE /v1/circles/{circle}/invites/{invite}`: cancel an outstanding invite.
+pub async fn cancel_invite(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams((circle, invite)): PathParams<(CircleId, InviteId)>,
+) -> ApiResult<StatusCode> {
+    state.store.cancel_invite(&caller, circle, invite).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// `POST /v1/invites/accept`.

@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use carecircle_shared::automerge::ActorId;
 use carecircle_shared::limits::Limits;
 use carecircle_shared::wire::{
-    AccessLogEntry, CircleDetail, CircleSummary, DeviceInfo, SyncRequest, SyncResponse,
+    AccessLogEntry, CircleDetail, CircleSummary, DeviceInfo, InviteInfo, SyncRequest, SyncResponse,
 };
 use carecircle_shared::{
     Access, CircleId, DeviceId, DocError, DocKind, Document, InviteId, MemberId, Relationship,
@@ -77,8 +77,9 @@ pub trait Store: Send + Sync + 'static {
     /// Creates a device (signs it in) and registers its first actor.
     async fn create_device(&self, device: NewDevice) -> ApiResult<DeviceId>;
 
-    /// The caller a token hash belongs to; `unauthorized` if none or revoked.
-    async fn authenticate(&self, token_hash: &str) -> ApiResult<Caller>;
+    /// The caller a token hash belongs to; `unauthorized` if none, revoked, or unused since
+    /// `idle_cutoff` (such a token is signed out for good).
+    async fn authenticate(&self, token_hash: &str, idle_cutoff: Timestamp) -> ApiResult<Caller>;
 
     /// Signs the calling device out (its token stops working).
     async fn sign_out(&self, caller: &Caller) -> ApiResult<()>;
@@ -116,7 +117,20 @@ pub trait Store: Send + Sync + 'static {
         expires_at: Timestamp,
     ) -> ApiResult<InviteId>;
 
-    /// Accepts an invite by its code's hash.
+    /// The circle's outstanding invites the caller may see (`shared::policy::may_manage_invite`).
+    async fn list_invites(&self, caller: &Caller, circle: CircleId) -> ApiResult<Vec<InviteInfo>>;
+
+    /// Cancels an outstanding invite (its creator, or a member who may manage every invite).
+    async fn cancel_invite(
+        &self,
+        caller: &Caller,
+        circle: CircleId,
+        invite: InviteId,
+    ) -> ApiResult<()>;
+
+    /// Accepts an invite by its code's hash: only while it is unused, not cancelled, not expired
+    /// and its creator may still invite that role, and never for a member revoked after the
+    /// invite was made.
     async fn accept_invite(
         &self,
         caller: &Caller,

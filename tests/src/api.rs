@@ -97,6 +97,16 @@ impl Api {
         Reply { status, body }
     }
 
+    /// `GET`, returning the status and the response headers too.
+    pub async fn http_get(&self, path: &str) -> (u16, reqwest::header::HeaderMap) {
+        let mut req = self.http.get(format!("{}{path}", self.base));
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.expect("send");
+        (resp.status().as_u16(), resp.headers().clone())
+    }
+
     /// `GET`.
     pub async fn get(&self, path: &str) -> Reply {
         self.call("GET", path, None).await

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use carecircle_shared::automerge::ActorId;
 use carecircle_shared::automerge::sync::{self, SyncDoc as _};
-use carecircle_shared::schema::DocSchema;
+use carecircle_shared::schema::{DocSchema, Note, Notes};
 use carecircle_shared::wire::{
     Bytes, CircleSummary, Refusal, Session, SyncDoc, SyncRequest, SyncResponse,
 };
@@ -103,6 +103,20 @@ impl Peer {
         let doc = self.docs.get_mut(&id).expect("doc");
         doc.change(member, what, now(), &Links::unknown(), f)
             .expect("local edit")
+    }
+
+    /// Adds a note of mine to my copy of the circle's notes.
+    pub fn add_note(&mut self, circle: CircleId, text: &str) {
+        let author = Some(self.session.member);
+        self.edit(circle, "Added a note", |n: &mut Notes| {
+            let note = Note {
+                author,
+                text: text.into(),
+                ..Default::default()
+            };
+            n.items.insert(note.id.clone(), note);
+            Ok(())
+        });
     }
 
     /// Syncs every local document until quiet.

@@ -42,6 +42,8 @@ impl ServerProcess {
             .args(["--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
             .args(["--login-attempts-per-minute", "100000"])
+            .args(["--registrations-per-minute", "100000"])
+            .args(["--registrations-per-minute-total", "100000"])
             .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

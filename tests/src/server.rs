@@ -6,6 +6,17 @@ use carecircle_server::{ServerConfig, SqliteStore, Store, router, serve};
 use tempfile::TempDir;
 use tokio::sync::oneshot;
 
+/// The default configuration with rate limits relaxed for tests (which sign many people up and
+/// in from one address).
+pub fn test_config() -> ServerConfig {
+    let mut config = ServerConfig::default();
+    config.limits.login_attempts_per_minute = 10_000;
+    config.limits.invite_attempts_per_minute = 10_000;
+    config.limits.registrations_per_minute = 10_000;
+    config.limits.registrations_per_minute_total = 10_000;
+    config
+}
+
 /// A running server; stopped when dropped.
 #[derive(Debug)]
 pub struct TestServer {
@@ -19,12 +30,9 @@ pub struct TestServer {
 }
 
 impl TestServer {
-    /// Starts a server with the default configuration, relaxed rate limits for tests.
+    /// Starts a server with [`test_config`].
     pub async fn start() -> Self {
-        let mut config = ServerConfig::default();
-        config.limits.login_attempts_per_minute = 10_000;
-        config.limits.invite_attempts_per_minute = 10_000;
-        Self::start_with(config).await
+        Self::start_with(test_config()).await
     }
 
     /// Starts a server with `config` on a fresh data directory.
@@ -43,7 +51,7 @@ impl TestServer {
             .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let (stop, stopped) = oneshot::channel::<()>();
-        let app = router(store.clone() as Arc<dyn Store>, config);
+        let app = router(store.clone() as Arc<dyn Store>, config).expect("a valid configuration");
         tokio::spawn(async move {
             let _ = serve(listener, app, async {
                 let _ = stopped.await;

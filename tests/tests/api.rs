@@ -9,6 +9,7 @@ use carecircle_shared::wire::{AccessLogEntry, CircleDetail, CircleSummary, Devic
 use carecircle_shared::{DocKind, Role};
 use carecircle_tests::peer::now;
 use carecircle_tests::scenario::{accept, circle_of_three, invite};
+use carecircle_tests::server::test_config;
 use carecircle_tests::{Api, Peer, TestServer};
 use serde_json::json;
 
@@ -42,7 +43,7 @@ async fn the_web_app_is_served_at_the_root_beside_the_api() {
     std::fs::write(web.path().join("app.js"), "// app").expect("write");
     let server = TestServer::start_with(ServerConfig {
         web_dir: Some(web.path().to_path_buf()),
-        ..ServerConfig::default()
+        ..test_config()
     })
     .await;
     let text = |path: &'static str| {
@@ -202,7 +203,7 @@ async fn devices_and_actors() {
 async fn registration_can_be_switched_off() {
     let config = ServerConfig {
         registration_open: false,
-        ..ServerConfig::default()
+        ..test_config()
     };
     let server = TestServer::start_with(config).await;
     let r = server.api().register("x-user", &ActorId::random()).await;
@@ -215,7 +216,7 @@ async fn registration_can_be_switched_off() {
 
 #[tokio::test]
 async fn sign_in_and_invite_attempts_are_rate_limited() {
-    let mut config = ServerConfig::default();
+    let mut config = test_config();
     config.limits.login_attempts_per_minute = 3;
     config.limits.invite_attempts_per_minute = 2;
     let server = TestServer::start_with(config).await;
@@ -585,7 +586,7 @@ async fn circles_invites_and_membership() {
 
 #[tokio::test]
 async fn bad_sync_input_is_refused_and_changes_nothing() {
-    let mut config = ServerConfig::default();
+    let mut config = test_config();
     config.limits.max_docs_per_sync = 8;
     config.limits.max_request_bytes = 64 * 1024;
     let server = TestServer::start_with(config).await;

@@ -5,7 +5,9 @@
 use carecircle_shared::policy::{self, CircleAction};
 use carecircle_shared::schema::*;
 use carecircle_shared::wire::CircleSummary;
-use carecircle_shared::{CircleId, DocKind, Document, MemberId, Role};
+use carecircle_shared::{
+    Access, CircleId, DocKind, Document, DocumentId, InviteId, MemberId, Role,
+};
 use carecircle_tests::scenario::{accept, invite};
 use carecircle_tests::{Api, Peer, Reply, TestServer};
 use serde_json::json;
@@ -113,16 +115,30 @@ async fn circle(p: &mut People) -> CircleId {
     c.id
 }
 
+/// An outstanding carer invite made by the consumer.
+async fn spare_invite(consumer: &Api, circle: CircleId) -> InviteId {
+    let reply: serde_json::Value = consumer
+        .post(
+            &format!("/v1/circles/{circle}/invites"),
+            &json!({"role": "carer"}),
+        )
+        .await
+        .ok();
+    serde_json::from_value(reply["id"].clone()).expect("invite id")
+}
+
+/// The code a read or write by someone with `access` gets: none when allowed.
+fn access_code(access: Access, write: bool) -> Option<&'static str> {
+    match (write, access.can_read(), access.can_write()) {
+        (_, false, _) => Some("revoked"),
+        (true, true, false) => Some("forbidden"),
+        _ => None,
+    }
+}
+
 fn expected_doc_code(subject: Subject, kind: DocKind, write: bool) -> Option<&'static str> {
     match subject {
-        Subject::Member(role) => {
-            let access = policy::default_access(role, kind);
-            match (write, access.can_read(), access.can_write()) {
-                (_, false, _) => Some("revoked"),
-                (true, true, false) => Some("forbidden"),
-                _ => None,
-            }
-        }
+        Subject::Member(role) => access_code(policy::default_access(role, kind), write),
         Subject::Stranger | Subject::OtherCircleMember => Some("forbidden"),
         Subject::Revoked => Some("revoked"),
     }
@@ -177,15 +193,18 @@ fn edit(doc: &mut Document, me: MemberId) {
     r.expect("valid local edit");
 }
 
+/// One circle action as `api`. `spare` is an outstanding invite the consumer made.
 async fn circle_action(
     api: &Api,
     circle: CircleId,
     action: CircleAction,
     me: MemberId,
     target: MemberId,
+    spare: InviteId,
 ) -> Reply {
     let invites = format!("/v1/circles/{circle}/invites");
     match action {
+        CircleAction::ManageInvites => api.delete(&format!("{invites}/{spare}")).await,
         CircleAction::InviteConsumer => api.post(&invites, &json!({"role": "consumer"})).await,
         CircleAction::InviteCarer => api.post(&invites, &json!({"role": "carer"})).await,
         CircleAction::InviteCaseManager => {
@@ -273,9 +292,10 @@ async fn authorization_matrix_matches_the_policy_table() {
         for subject in SUBJECTS {
             let c = circle(&mut p).await;
             let target = p.target.session.member;
+            let spare = spare_invite(&p.consumer.api, c).await;
             let peer = p.subject(subject);
             let me = peer.session.member;
-            let reply = circle_action(&peer.api, c, *action, me, target).await;
+            let reply = circle_action(&peer.api, c, *action, me, target, spare).await;
             let code = reply.code();
             match subject {
                 Subject::Member(role) => {
@@ -307,4 +327,131 @@ async fn authorization_matrix_matches_the_policy_table() {
         cells,
         DocKind::ALL.len() * SUBJECTS.len() * 2 + CircleAction::ALL.len() * SUBJECTS.len()
     );
+}
+
+/// Reads then writes document `id` as `peer`, starting from a copy of `saved`; the codes each
+/// got.
+async fn read_and_write(
+    peer: &mut Peer,
+    id: DocumentId,
+    kind: DocKind,
+    saved: &[u8],
+) -> [Option<String>; 2] {
+    let mut copy = Document::load(kind, saved).expect("load");
+    copy.set_actor(peer.actor.clone());
+    peer.docs.insert(id, copy);
+    peer.states.remove(&id);
+    let code = |report: carecircle_tests::peer::SyncReport| {
+        report
+            .refusals
+            .get(&id)
+            .map(|r| r.code.as_str().to_string())
+    };
+    let read = code(peer.sync_docs(&[id]).await);
+    let member = peer.session.member;
+    edit(peer.docs.get_mut(&id).expect("copy"), member);
+    let write = code(peer.sync_docs(&[id]).await);
+    peer.docs.remove(&id);
+    [read, write]
+}
+
+#[tokio::test]
+async fn invites_and_access_the_consumer_changed_follow_the_policy() {
+    let server = TestServer::start().await;
+    let mut p = people(&server.api()).await;
+    let mut cells = 0;
+
+    // Listing invites: every member may (seeing what policy lets them see); others may not.
+    let c = circle(&mut p).await;
+    spare_invite(&p.consumer.api, c).await;
+    for subject in SUBJECTS {
+        let reply = p
+            .subject(subject)
+            .api
+            .get(&format!("/v1/circles/{c}/invites"))
+            .await;
+        let expected = match subject {
+            Subject::Member(role) => {
+                let listed: Vec<serde_json::Value> = reply.ok();
+                let sees_all = policy::may(role, CircleAction::ManageInvites);
+                assert_eq!(listed.len(), usize::from(sees_all), "{role} lists invites");
+                None
+            }
+            Subject::Stranger | Subject::OtherCircleMember => Some("forbidden"),
+            Subject::Revoked => Some("revoked"),
+        };
+        if expected.is_some() {
+            assert_eq!(
+                reply.code().as_deref(),
+                expected,
+                "{subject:?} lists invites"
+            );
+        }
+        cells += 1;
+    }
+
+    // Accepting after revocation: an invite made after the removal lets them back; one made
+    // before their next removal does not.
+    let back = invite(&p.consumer.api, c, Role::Carer).await;
+    accept(&p.revoked.api, &back).await;
+    let older = invite(&p.consumer.api, c, Role::Carer).await;
+    let revoked = p.revoked.session.member;
+    let removed = p
+        .consumer
+        .api
+        .delete(&format!("/v1/circles/{c}/members/{revoked}"))
+        .await;
+    assert_eq!(removed.status, 204);
+    let reply = p
+        .revoked
+        .api
+        .post("/v1/invites/accept", &json!({"code": older}))
+        .await;
+    assert_eq!(reply.code().as_deref(), Some("revoked"), "{reply:?}");
+    cells += 2;
+    let newer = invite(&p.consumer.api, c, Role::Carer).await;
+    accept(&p.revoked.api, &newer).await;
+    cells += 1;
+
+    // Access the consumer changed away from the defaults: the plan shared with the carer for
+    // writing, the team withdrawn from them, the case manager's notes made read-only.
+    let c = circle(&mut p).await;
+    p.consumer.refresh().await;
+    p.consumer.sync().await;
+    let changes = [
+        (p.carer.session.member, DocKind::Plan, Access::Write),
+        (p.carer.session.member, DocKind::Team, Access::None),
+        (p.case_manager.session.member, DocKind::Notes, Access::Read),
+    ];
+    for (member, kind, access) in changes {
+        let r = p
+            .consumer
+            .api
+            .put(
+                &format!("/v1/circles/{c}/members/{member}/access"),
+                &json!({"kind": kind, "access": access}),
+            )
+            .await;
+        assert_eq!(r.status, 204, "{r:?}");
+    }
+    for role in [Role::Carer, Role::CaseManager] {
+        let member = p.subject(Subject::Member(role)).session.member;
+        for kind in DocKind::ALL {
+            let access = changes
+                .iter()
+                .find(|(m, k, _)| *m == member && k == kind)
+                .map_or(policy::default_access(role, *kind), |(_, _, a)| *a);
+            let id = p.consumer.doc_id(c, *kind);
+            let saved = p.consumer.docs[&id].save();
+            let got = read_and_write(p.subject(Subject::Member(role)), id, *kind, &saved).await;
+            let expected = [access_code(access, false), access_code(access, true)];
+            assert_eq!(
+                got.iter().map(|c| c.as_deref()).collect::<Vec<_>>(),
+                expected,
+                "{role} x {kind} with {access}"
+            );
+            cells += 2;
+        }
+    }
+    println!("invites and changed access: {cells} cells checked, all match shared::policy");
 }

@@ -251,11 +251,8 @@ async fn journey_2_carer_offline_notes_survive_a_restart_and_sync_later() {
 
     // Back online (a restarted server on the same data, at its new address).
     server.stop();
-    let restarted = TestServer::start_in(
-        server.dir.clone(),
-        carecircle_server::ServerConfig::default(),
-    )
-    .await;
+    let restarted =
+        TestServer::start_in(server.dir.clone(), carecircle_tests::server::test_config()).await;
     carer.set_server(&restarted.base).await.expect("server");
     carer.sync().await.expect("carer syncs");
     assert_eq!(carer.waiting().await.expect("waiting"), 0);

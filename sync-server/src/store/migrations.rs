@@ -112,4 +112,14 @@ pub const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX access_log_by_circle ON access_log(circle_id, seq);
     "#,
+    // 2: invites can be cancelled (by hand, or when their creator is removed or leaves).
+    r#"
+    ALTER TABLE invites ADD COLUMN cancelled_at INTEGER;
+    CREATE INDEX invites_by_circle ON invites(circle_id, created_by);
+    "#,
+    // 3: a per-document counter bumped by every append, so a writer can tell whether a document
+    // changed since it was loaded (and, later, a sync can skip unchanged documents).
+    r#"
+    ALTER TABLE documents ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+    "#,
 ];

@@ -3,15 +3,15 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use carecircle_shared::automerge::{ActorId, Automerge};
 use carecircle_shared::limits::Limits;
 use carecircle_shared::policy::{self, CircleAction};
 use carecircle_shared::wire::{
-    AccessLogEntry, Bytes, CircleDetail, CircleSummary, DeviceInfo, DocRef, ErrorCode, LogAction,
-    MemberInfo, Refusal, SyncDocReply, SyncRequest, SyncResponse,
+    AccessLogEntry, Bytes, CircleDetail, CircleSummary, DeviceInfo, DocRef, ErrorCode, InviteInfo,
+    LogAction, MemberInfo, Refusal, SyncDoc, SyncDocReply, SyncRequest, SyncResponse,
 };
 use carecircle_shared::{
     Access, CircleId, DeviceId, DocKind, Document, DocumentId, InviteId, MemberId, Relationship,
@@ -19,6 +19,9 @@ use carecircle_shared::{
 };
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
+mod pool;
+
+use self::pool::Pool;
 use super::migrations::MIGRATIONS;
 use super::{Caller, Credentials, NewDevice, ServerEdit, Store};
 use crate::clock::now;
@@ -47,7 +50,7 @@ pub enum OpenError {
 /// The SQLite store.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    conn: Arc<Mutex<Connection>>,
+    pool: Arc<Pool>,
     server_actor: ActorId,
 }
 
@@ -55,9 +58,17 @@ fn db(e: rusqlite::Error) -> ApiError {
     ApiError::internal(e)
 }
 
+/// Read connections a store opens by default.
+pub const DEFAULT_READERS: usize = 8;
+
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path`, applies pragmas and migrations.
     pub fn open(path: &Path) -> Result<Self, OpenError> {
+        Self::open_with_readers(path, DEFAULT_READERS)
+    }
+
+    /// Like [`open`](Self::open), with at most `readers` read connections.
+    pub fn open_with_readers(path: &Path, readers: usize) -> Result<Self, OpenError> {
         let mut conn = Connection::open(path)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
@@ -76,31 +87,27 @@ impl SqliteStore {
         migrate(&mut conn)?;
         let server_actor = server_actor(&conn)?;
         Ok(Self {
-            conn: Arc::new(Mutex::new(conn)),
+            pool: Arc::new(Pool::new(conn, path, readers)),
             server_actor,
         })
     }
 
-    /// Runs `f` in one `BEGIN IMMEDIATE` transaction on a blocking thread; commits on `Ok`.
+    /// Runs `f` in one `BEGIN IMMEDIATE` transaction on the writer; commits on `Ok`.
     async fn tx<T, F>(&self, f: F) -> ApiResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&Transaction<'_>) -> ApiResult<T> + Send + 'static,
     {
-        let conn = self.conn.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = conn
-                .lock()
-                .map_err(|_| ApiError::internal("store lock poisoned"))?;
-            let tx = conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(db)?;
-            let out = f(&tx)?;
-            tx.commit().map_err(db)?;
-            Ok(out)
-        })
-        .await
-        .map_err(ApiError::internal)?
+        self.pool.write(f).await
+    }
+
+    /// Runs `f` in one read transaction on a reader, never waiting for the writer.
+    async fn read<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> ApiResult<T> + Send + 'static,
+    {
+        self.pool.read(f).await
     }
 }
 
@@ -143,6 +150,8 @@ fn server_actor(conn: &Connection) -> Result<ActorId, OpenError> {
 struct Membership {
     role: Role,
     revoked: bool,
+    /// When the membership was revoked (milliseconds), if it was.
+    revoked_at: Option<i64>,
 }
 
 fn parse<T: std::str::FromStr>(s: &str) -> ApiResult<T> {
@@ -156,13 +165,19 @@ fn membership(
     member: MemberId,
 ) -> ApiResult<Option<Membership>> {
     tx.query_row(
-        "SELECT role, revoked_at IS NOT NULL FROM memberships WHERE circle_id = ?1 AND account_id = ?2",
+        "SELECT role, revoked_at FROM memberships WHERE circle_id = ?1 AND account_id = ?2",
         params![circle.to_string(), member.to_string()],
-        |r| Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?)),
+        |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<i64>>(1)?)),
     )
     .optional()
     .map_err(db)?
-    .map(|(role, revoked)| Ok(Membership { role: parse(&role)?, revoked }))
+    .map(|(role, revoked_at)| {
+        Ok(Membership {
+            role: parse(&role)?,
+            revoked: revoked_at.is_some(),
+            revoked_at,
+        })
+    })
     .transpose()
 }
 
@@ -328,6 +343,46 @@ fn log(tx: &Transaction<'_>, row: LogRow<'_>) -> ApiResult<()> {
     Ok(())
 }
 
+/// Cancels every outstanding invite `creator` made in `circle` (they were removed or left),
+/// logging each as done by `by`.
+fn cancel_invites_of(
+    tx: &Transaction<'_>,
+    circle: CircleId,
+    creator: MemberId,
+    by: &Caller,
+) -> ApiResult<()> {
+    let at = now().millis();
+    let roles: Vec<String> = tx
+        .prepare_cached(
+            "UPDATE invites SET cancelled_at = ?3
+             WHERE circle_id = ?1 AND created_by = ?2 AND used_at IS NULL AND cancelled_at IS NULL
+               AND expires_at > ?3
+             RETURNING role",
+        )
+        .map_err(db)?
+        .query_map(params![circle.to_string(), creator.to_string(), at], |r| {
+            r.get(0)
+        })
+        .map_err(db)?
+        .collect::<Result<_, _>>()
+        .map_err(db)?;
+    for role in roles {
+        log(
+            tx,
+            LogRow {
+                circle,
+                member: by.member,
+                device: Some(by.device),
+                action: LogAction::CancelInvite,
+                kind: None,
+                subject: Some(creator),
+                detail: &role,
+            },
+        )?;
+    }
+    Ok(())
+}
+
 /// Forgets the sync states of a member's devices for a circle's documents (after their access
 /// was withdrawn), so a later re-grant starts a clean exchange.
 fn forget_sync_states(
@@ -353,17 +408,20 @@ struct StoredDoc {
     doc: Automerge,
     bytes: usize,
     chunks: i64,
+    /// Bumped by every append; tells a writer whether the document changed since it was loaded.
+    version: i64,
 }
 
 fn load_doc(tx: &Transaction<'_>, id: DocumentId) -> ApiResult<Option<StoredDoc>> {
-    let Some((circle, kind, snapshot)) = tx
-        .prepare_cached("SELECT circle_id, kind, snapshot FROM documents WHERE id = ?1")
+    let Some((circle, kind, snapshot, version)) = tx
+        .prepare_cached("SELECT circle_id, kind, snapshot, version FROM documents WHERE id = ?1")
         .map_err(db)?
         .query_row(params![id.to_string()], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
                 r.get::<_, Vec<u8>>(2)?,
+                r.get::<_, i64>(3)?,
             ))
         })
         .optional()
@@ -393,10 +451,13 @@ fn load_doc(tx: &Transaction<'_>, id: DocumentId) -> ApiResult<Option<StoredDoc>
         doc,
         bytes,
         chunks,
+        version,
     }))
 }
 
-/// Appends a change chunk; folds all chunks into a new snapshot once there are enough.
+/// Appends a change chunk. Once there are enough chunks they are folded into a new snapshot,
+/// but only from a copy that is still current: a document another request changed since
+/// `stored` was loaded just gets the chunk (chunks commute; the next append compacts).
 fn append_chunk(
     tx: &Transaction<'_>,
     id: DocumentId,
@@ -404,28 +465,35 @@ fn append_chunk(
     chunk: &[u8],
 ) -> ApiResult<()> {
     let at = now().millis();
-    if stored.chunks + 1 >= CHUNKS_BEFORE_COMPACTION {
+    let current: i64 = tx
+        .prepare_cached("SELECT version FROM documents WHERE id = ?1")
+        .map_err(db)?
+        .query_row(params![id.to_string()], |r| r.get(0))
+        .map_err(db)?;
+    if current == stored.version && stored.chunks + 1 >= CHUNKS_BEFORE_COMPACTION {
         tx.execute(
             "DELETE FROM document_chunks WHERE document_id = ?1",
             params![id.to_string()],
         )
         .map_err(db)?;
         tx.execute(
-            "UPDATE documents SET snapshot = ?2, updated_at = ?3 WHERE id = ?1",
+            "UPDATE documents SET snapshot = ?2, updated_at = ?3, version = version + 1 WHERE id = ?1",
             params![id.to_string(), stored.doc.save(), at],
         )
         .map_err(db)?;
     } else {
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO document_chunks (document_id, seq, data)
              VALUES (?1, COALESCE((SELECT MAX(seq) FROM document_chunks WHERE document_id = ?1), 0) + 1, ?2)",
-            params![id.to_string(), chunk],
         )
+        .map_err(db)?
+        .execute(params![id.to_string(), chunk])
         .map_err(db)?;
-        tx.execute(
-            "UPDATE documents SET updated_at = ?2 WHERE id = ?1",
-            params![id.to_string(), at],
+        tx.prepare_cached(
+            "UPDATE documents SET updated_at = ?2, version = version + 1 WHERE id = ?1",
         )
+        .map_err(db)?
+        .execute(params![id.to_string(), at])
         .map_err(db)?;
     }
     Ok(())
@@ -476,7 +544,7 @@ fn refusal(code: ErrorCode, message: &str) -> Option<Refusal> {
 #[async_trait]
 impl Store for SqliteStore {
     async fn ping(&self) -> ApiResult<()> {
-        self.tx(|tx| tx.query_row("SELECT 1", [], |_| Ok(())).map_err(db))
+        self.read(|tx| tx.query_row("SELECT 1", [], |_| Ok(())).map_err(db))
             .await
     }
 
@@ -513,7 +581,7 @@ impl Store for SqliteStore {
 
     async fn credentials(&self, username: &str) -> ApiResult<Option<Credentials>> {
         let username = username.to_lowercase();
-        self.tx(move |tx| {
+        self.read(move |tx| {
             tx.query_row(
                 "SELECT id, display_name, password_hash FROM accounts WHERE username = ?1",
                 params![username],
@@ -554,11 +622,11 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn authenticate(&self, token_hash: &str) -> ApiResult<Caller> {
+    async fn authenticate(&self, token_hash: &str, idle_cutoff: Timestamp) -> ApiResult<Caller> {
         let token_hash = token_hash.to_string();
-        self.tx(move |tx| {
-            let row = tx
-                .prepare_cached(
+        let row = self
+            .read(move |tx| {
+                tx.prepare_cached(
                     "SELECT d.id, d.account_id, a.display_name, d.last_seen_at FROM devices d
                      JOIN accounts a ON a.id = d.account_id
                      WHERE d.token_hash = ?1 AND d.revoked_at IS NULL",
@@ -573,25 +641,45 @@ impl Store for SqliteStore {
                     ))
                 })
                 .optional()
-                .map_err(db)?;
-            let Some((device, member, display_name, last_seen)) = row else {
-                return Err(ApiError::unauthorized());
-            };
-            let at = now().millis();
-            if at - last_seen > LAST_SEEN_RESOLUTION_MS {
-                tx.execute(
-                    "UPDATE devices SET last_seen_at = ?2 WHERE id = ?1",
-                    params![device, at],
-                )
-                .map_err(db)?;
-            }
-            Ok(Caller {
-                member: parse(&member)?,
-                device: parse(&device)?,
-                display_name,
+                .map_err(db)
             })
+            .await?;
+        let Some((device, member, display_name, last_seen)) = row else {
+            return Err(ApiError::unauthorized());
+        };
+        let at = now().millis();
+        let expired = last_seen < idle_cutoff.millis();
+        // Recorded at most once a minute, and often enough that a token in use never looks
+        // idle; an expired token is signed out for good.
+        let resolution = LAST_SEEN_RESOLUTION_MS.min((at - idle_cutoff.millis()) / 4);
+        if expired || at - last_seen > resolution {
+            let column = if expired {
+                "revoked_at"
+            } else {
+                "last_seen_at"
+            };
+            let id = device.clone();
+            self.tx(move |tx| {
+                tx.execute(
+                    &format!("UPDATE devices SET {column} = ?2 WHERE id = ?1"),
+                    params![id, at],
+                )
+                .map(|_| ())
+                .map_err(db)
+            })
+            .await?;
+        }
+        if expired {
+            return Err(ApiError::new(
+                ErrorCode::Unauthorized,
+                "this sign-in expired after a long time unused; sign in again",
+            ));
+        }
+        Ok(Caller {
+            member: parse(&member)?,
+            device: parse(&device)?,
+            display_name,
         })
-        .await
     }
 
     async fn sign_out(&self, caller: &Caller) -> ApiResult<()> {
@@ -609,7 +697,7 @@ impl Store for SqliteStore {
 
     async fn list_devices(&self, caller: &Caller) -> ApiResult<Vec<DeviceInfo>> {
         let caller = caller.clone();
-        self.tx(move |tx| {
+        self.read(move |tx| {
             let mut stmt = tx
                 .prepare("SELECT id, name, created_at, last_seen_at FROM devices WHERE account_id = ?1 AND revoked_at IS NULL ORDER BY created_at")
                 .map_err(db)?;
@@ -691,7 +779,7 @@ impl Store for SqliteStore {
 
     async fn list_circles(&self, caller: &Caller) -> ApiResult<Vec<CircleSummary>> {
         let member = caller.member;
-        self.tx(move |tx| {
+        self.read(move |tx| {
             let mut stmt = tx
                 .prepare("SELECT circle_id, role FROM memberships WHERE account_id = ?1 AND revoked_at IS NULL ORDER BY joined_at")
                 .map_err(db)?;
@@ -709,7 +797,7 @@ impl Store for SqliteStore {
 
     async fn circle_detail(&self, caller: &Caller, circle: CircleId) -> ApiResult<CircleDetail> {
         let caller = caller.clone();
-        self.tx(move |tx| {
+        self.read(move |tx| {
             let me = require_member(tx, &caller, circle)?;
             require_action(&me, CircleAction::ListMembers)?;
             let circle_summary = summary(tx, circle, caller.member, me.role)?;
@@ -771,6 +859,85 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn list_invites(&self, caller: &Caller, circle: CircleId) -> ApiResult<Vec<InviteInfo>> {
+        let caller = caller.clone();
+        self.read(move |tx| {
+            let me = require_member(tx, &caller, circle)?;
+            let all = policy::may(me.role, CircleAction::ManageInvites);
+            let mut stmt = tx
+                .prepare_cached(
+                    "SELECT id, role, created_by, created_at, expires_at FROM invites
+                     WHERE circle_id = ?1 AND used_at IS NULL AND cancelled_at IS NULL AND expires_at > ?2
+                       AND (?3 OR created_by = ?4)
+                     ORDER BY created_at",
+                )
+                .map_err(db)?;
+            type Row = (String, String, String, i64, i64);
+            let rows: Vec<Row> = stmt
+                .query_map(
+                    params![circle.to_string(), now().millis(), all, caller.member.to_string()],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+                )
+                .map_err(db)?
+                .collect::<Result<_, _>>()
+                .map_err(db)?;
+            rows.into_iter()
+                .map(|(id, role, by, created, expires)| {
+                    Ok(InviteInfo {
+                        id: parse(&id)?,
+                        role: parse(&role)?,
+                        created_by: parse(&by)?,
+                        created_at: Timestamp(created),
+                        expires_at: Timestamp(expires),
+                    })
+                })
+                .collect()
+        })
+        .await
+    }
+
+    async fn cancel_invite(
+        &self,
+        caller: &Caller,
+        circle: CircleId,
+        invite: InviteId,
+    ) -> ApiResult<()> {
+        let caller = caller.clone();
+        self.tx(move |tx| {
+            let me = require_member(tx, &caller, circle)?;
+            let row: Option<(String, String, bool, bool)> = tx
+                .query_row(
+                    "SELECT role, created_by, used_at IS NOT NULL, cancelled_at IS NOT NULL FROM invites
+                     WHERE id = ?1 AND circle_id = ?2",
+                    params![invite.to_string(), circle.to_string()],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                )
+                .optional()
+                .map_err(db)?;
+            let Some((role, creator, used, cancelled)) = row else {
+                return Err(ApiError::not_found("invite"));
+            };
+            let creator: MemberId = parse(&creator)?;
+            if !policy::may_manage_invite(me.role, creator == caller.member) {
+                return Err(ApiError::forbidden("only the consumer or the invite's creator may cancel it"));
+            }
+            if used {
+                return Err(ApiError::new(ErrorCode::InviteUsed, "that invite has already been used"));
+            }
+            if cancelled {
+                // A second tap on "cancel": already done.
+                return Ok(());
+            }
+            tx.execute(
+                "UPDATE invites SET cancelled_at = ?2 WHERE id = ?1",
+                params![invite.to_string(), now().millis()],
+            )
+            .map_err(db)?;
+            log(tx, LogRow { circle, member: caller.member, device: Some(caller.device), action: LogAction::CancelInvite, kind: None, subject: Some(creator), detail: &role })
+        })
+        .await
+    }
+
     async fn accept_invite(
         &self,
         caller: &Caller,
@@ -779,28 +946,49 @@ impl Store for SqliteStore {
     ) -> ApiResult<CircleSummary> {
         let (caller, code_hash) = (caller.clone(), code_hash.to_string());
         self.tx(move |tx| {
-            let invite = tx
+            type InviteRow = (String, String, String, String, i64, i64, bool, bool);
+            let invite: Option<InviteRow> = tx
                 .query_row(
-                    "SELECT id, circle_id, role, expires_at, used_at IS NOT NULL FROM invites WHERE code_hash = ?1",
+                    "SELECT id, circle_id, role, created_by, created_at, expires_at, used_at IS NOT NULL,
+                            cancelled_at IS NOT NULL
+                     FROM invites WHERE code_hash = ?1",
                     params![code_hash],
-                    |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?, r.get::<_, bool>(4)?)),
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)),
                 )
                 .optional()
                 .map_err(db)?;
-            let Some((invite, circle, role, expires_at, used)) = invite else {
+            let Some((invite, circle, role, creator, created_at, expires_at, used, cancelled)) = invite else {
                 return Err(ApiError::new(ErrorCode::InviteInvalid, "that invite code is not known; check it and try again"));
             };
             if used {
                 return Err(ApiError::new(ErrorCode::InviteUsed, "that invite has already been used"));
             }
+            let no_longer = || {
+                ApiError::new(ErrorCode::InviteCancelled, "that invite was cancelled; ask for a new one")
+            };
+            if cancelled {
+                return Err(no_longer());
+            }
             let at = now();
             if at.millis() >= expires_at {
                 return Err(ApiError::new(ErrorCode::InviteExpired, "that invite has expired; ask for a new one"));
             }
-            let (circle, role): (CircleId, Role) = (parse(&circle)?, parse(&role)?);
+            let (circle, role, creator): (CircleId, Role, MemberId) = (parse(&circle)?, parse(&role)?, parse(&creator)?);
+            // The invite speaks for its creator: it works only while they may still invite.
+            let creator_may = membership(tx, circle, creator)?
+                .is_some_and(|m| !m.revoked && policy::may_invite(m.role, role));
+            if !creator_may {
+                return Err(no_longer());
+            }
             let existing = membership(tx, circle, caller.member)?;
             if existing.as_ref().is_some_and(|m| !m.revoked) {
                 return Err(ApiError::new(ErrorCode::AlreadyMember, "you already belong to this circle"));
+            }
+            if existing.and_then(|m| m.revoked_at).is_some_and(|revoked| revoked >= created_at) {
+                return Err(ApiError::new(
+                    ErrorCode::Revoked,
+                    "you were removed from this circle after this invite was made; only a newer invite lets you back in",
+                ));
             }
             if role == Role::Consumer && has_consumer(tx, circle)? {
                 return Err(ApiError::new(ErrorCode::CircleHasConsumer, "this circle already has its consumer"));
@@ -885,6 +1073,7 @@ impl Store for SqliteStore {
             )
             .map_err(db)?;
             forget_sync_states(tx, circle, member, None)?;
+            cancel_invites_of(tx, circle, member, &caller)?;
             let action = if leaving {
                 LogAction::Leave
             } else {
@@ -914,7 +1103,7 @@ impl Store for SqliteStore {
         limit: usize,
     ) -> ApiResult<Vec<AccessLogEntry>> {
         let caller = caller.clone();
-        self.tx(move |tx| {
+        self.read(move |tx| {
             let me = require_member(tx, &caller, circle)?;
             require_action(&me, CircleAction::ReadAccessLog)?;
             let mut stmt = tx
@@ -965,130 +1154,64 @@ impl Store for SqliteStore {
                 ),
             ));
         }
+        // 1. Read (a snapshot, never waiting for the writer): who the caller is in each
+        //    circle, each document, each sync state.
+        let member = caller.member;
+        let device = caller.device;
+        let (actors, prepared) = self
+            .read(move |tx| {
+                let actors = device_actors(tx, device)?;
+                let mut standings = Standings::default();
+                let mut prepared = Vec::with_capacity(request.docs.len());
+                for entry in request.docs {
+                    prepared.push(prepare(tx, &mut standings, member, device, entry, &limits)?);
+                }
+                Ok((actors, prepared))
+            })
+            .await?;
+        // 2. The automerge work, outside every lock.
+        let stepped = tokio::task::spawn_blocking(move || {
+            prepared
+                .into_iter()
+                .map(|p| match p {
+                    Prepared::Done(reply) => Stepped::Done(reply),
+                    Prepared::Ready(mut ready) => {
+                        let uploader = Uploader {
+                            member,
+                            role: ready.role,
+                            access: ready.access,
+                            actors: &actors,
+                        };
+                        let step = exchange::step(
+                            ready.stored.kind,
+                            &mut ready.stored.doc,
+                            ready.state.as_deref(),
+                            ready.message.as_deref(),
+                            uploader,
+                            ready.stored.bytes,
+                            limits.max_document_bytes,
+                        );
+                        Stepped::Ran(ready, step)
+                    }
+                })
+                .collect::<Vec<_>>()
+        })
+        .await
+        .map_err(ApiError::internal)?;
+        // 3. Write: re-check standing (a revocation may have landed meanwhile), append what
+        //    was accepted, store changed sync states, log; answer only after the commit.
         self.tx(move |tx| {
-            let actors = device_actors(tx, caller.device)?;
-            let mut standing: HashMap<CircleId, Option<(Membership, BTreeMap<DocKind, Access>)>> =
-                HashMap::new();
-            let mut replies = Vec::with_capacity(request.docs.len());
-            for entry in request.docs {
-                let reply = |message: Option<Vec<u8>>, refused: Option<Refusal>| SyncDocReply {
-                    doc: entry.doc,
-                    message: message.map(Bytes),
-                    refused,
-                };
-                let Some(mut stored) = load_doc(tx, entry.doc)? else {
-                    replies.push(reply(
-                        None,
-                        refusal(ErrorCode::NotFound, "no such document"),
-                    ));
-                    continue;
-                };
-                let (circle, kind) = (stored.circle, stored.kind);
-                if let std::collections::hash_map::Entry::Vacant(slot) = standing.entry(circle) {
-                    let m = membership(tx, circle, caller.member)?;
-                    let access = match &m {
-                        Some(_) => access_map(tx, circle, caller.member)?,
-                        None => BTreeMap::new(),
-                    };
-                    slot.insert(m.map(|m| (m, access)));
-                }
-                let (role, access) = match standing.get(&circle).and_then(|s| s.as_ref()) {
-                    None => {
-                        replies.push(reply(
-                            None,
-                            refusal(ErrorCode::Forbidden, "you are not a member of this circle"),
-                        ));
+            let mut standings = Standings::default();
+            let mut replies = Vec::with_capacity(stepped.len());
+            for s in stepped {
+                let (ready, step) = match s {
+                    Stepped::Done(reply) => {
+                        replies.push(reply);
                         continue;
                     }
-                    Some((m, _)) if m.revoked => {
-                        replies.push(reply(
-                            None,
-                            refusal(
-                                ErrorCode::Revoked,
-                                "your membership of this circle was revoked; delete your copy",
-                            ),
-                        ));
-                        continue;
-                    }
-                    Some((m, access)) => {
-                        (m.role, access.get(&kind).copied().unwrap_or(Access::None))
-                    }
+                    Stepped::Ran(ready, step) => (ready, step),
                 };
-                if !access.can_read() {
-                    replies.push(reply(
-                        None,
-                        refusal(
-                            ErrorCode::Revoked,
-                            "your access to this document was withdrawn; delete your copy",
-                        ),
-                    ));
-                    continue;
-                }
-                let incoming = entry.message.as_ref().map(|b| b.0.as_slice());
-                if incoming.is_some_and(|m| m.len() > limits.max_sync_message_bytes) {
-                    replies.push(reply(
-                        None,
-                        refusal(ErrorCode::TooLarge, "the sync message is too large"),
-                    ));
-                    continue;
-                }
-                let state: Option<Vec<u8>> = tx
-                    .prepare_cached(
-                        "SELECT state FROM sync_states WHERE device_id = ?1 AND document_id = ?2",
-                    )
-                    .map_err(db)?
-                    .query_row(
-                        params![caller.device.to_string(), entry.doc.to_string()],
-                        |r| r.get(0),
-                    )
-                    .optional()
-                    .map_err(db)?;
-                let uploader = Uploader {
-                    member: caller.member,
-                    role,
-                    access,
-                    actors: &actors,
-                };
-                let step = exchange::step(
-                    kind,
-                    &mut stored.doc,
-                    state.as_deref(),
-                    incoming,
-                    uploader,
-                    stored.bytes,
-                    limits.max_document_bytes,
-                );
-                let log_row = |action, detail| LogRow {
-                    circle,
-                    member: caller.member,
-                    device: Some(caller.device),
-                    action,
-                    kind: Some(kind),
-                    subject: None,
-                    detail,
-                };
-                if let Some(chunk) = &step.merged_chunk {
-                    append_chunk(tx, entry.doc, &stored, chunk)?;
-                    log(tx, log_row(LogAction::Write, ""))?;
-                }
-                if let Some(r) = &step.refused {
-                    log(tx, log_row(LogAction::Refused, r.code.as_str()))?;
-                }
-                if step.sent_changes {
-                    log(tx, log_row(LogAction::Read, ""))?;
-                }
-                tx.prepare_cached(
-                    "INSERT INTO sync_states (device_id, document_id, state) VALUES (?1, ?2, ?3)
-                     ON CONFLICT (device_id, document_id) DO UPDATE SET state = excluded.state",
-                )
-                .map_err(db)?
-                .execute(params![
-                    caller.device.to_string(),
-                    entry.doc.to_string(),
-                    step.state
-                ])
-                .map_err(db)?;
-                replies.push(reply(step.reply, step.refused));
+                replies.push(commit_step(tx, &mut standings, &caller, *ready, step)?);
             }
             Ok(SyncResponse { docs: replies })
         })
@@ -1143,6 +1266,211 @@ impl Store for SqliteStore {
         })
         .await
     }
+}
+
+/// A member's standing in each circle a sync touches, read once per circle.
+#[derive(Default)]
+struct Standings(HashMap<CircleId, Option<Standing>>);
+
+/// A membership with its access to each document.
+type Standing = (Membership, BTreeMap<DocKind, Access>);
+
+impl Standings {
+    /// The member's role and access to `kind` in `circle`, or the refusal a non-reader gets.
+    fn of(
+        &mut self,
+        tx: &Transaction<'_>,
+        circle: CircleId,
+        member: MemberId,
+        kind: DocKind,
+    ) -> ApiResult<Result<(Role, Access), Refusal>> {
+        if let std::collections::hash_map::Entry::Vacant(slot) = self.0.entry(circle) {
+            let m = membership(tx, circle, member)?;
+            let access = match &m {
+                Some(_) => access_map(tx, circle, member)?,
+                None => BTreeMap::new(),
+            };
+            slot.insert(m.map(|m| (m, access)));
+        }
+        let refused = |code, message: &str| Refusal {
+            code,
+            message: message.into(),
+        };
+        Ok(match self.0.get(&circle).and_then(|s| s.as_ref()) {
+            None => Err(refused(
+                ErrorCode::Forbidden,
+                "you are not a member of this circle",
+            )),
+            Some((m, _)) if m.revoked => Err(refused(
+                ErrorCode::Revoked,
+                "your membership of this circle was revoked; delete your copy",
+            )),
+            Some((m, access)) => {
+                let a = access.get(&kind).copied().unwrap_or(Access::None);
+                if a.can_read() {
+                    Ok((m.role, a))
+                } else {
+                    Err(refused(
+                        ErrorCode::Revoked,
+                        "your access to this document was withdrawn; delete your copy",
+                    ))
+                }
+            }
+        })
+    }
+}
+
+/// One document of a sync, as the read half found it.
+enum Prepared {
+    /// Answered without an exchange (unknown document, no access, oversized message).
+    Done(SyncDocReply),
+    /// Ready for the exchange.
+    Ready(Box<Ready>),
+}
+
+/// Everything one document's exchange needs.
+struct Ready {
+    doc: DocumentId,
+    stored: StoredDoc,
+    role: Role,
+    access: Access,
+    state: Option<Vec<u8>>,
+    message: Option<Vec<u8>>,
+}
+
+/// One document after the exchange.
+enum Stepped {
+    Done(SyncDocReply),
+    Ran(Box<Ready>, exchange::Step),
+}
+
+fn prepare(
+    tx: &Transaction<'_>,
+    standings: &mut Standings,
+    member: MemberId,
+    device: DeviceId,
+    entry: SyncDoc,
+    limits: &Limits,
+) -> ApiResult<Prepared> {
+    let done = |refused: Option<Refusal>| {
+        Ok(Prepared::Done(SyncDocReply {
+            doc: entry.doc,
+            message: None,
+            refused,
+        }))
+    };
+    if entry
+        .message
+        .as_ref()
+        .is_some_and(|m| m.0.len() > limits.max_sync_message_bytes)
+    {
+        return done(refusal(
+            ErrorCode::TooLarge,
+            "the sync message is too large",
+        ));
+    }
+    let Some((circle, kind)) = doc_place(tx, entry.doc)? else {
+        return done(refusal(ErrorCode::NotFound, "no such document"));
+    };
+    // Standing first: a document the member may not read is never loaded.
+    let (role, access) = match standings.of(tx, circle, member, kind)? {
+        Ok(standing) => standing,
+        Err(refused) => return done(Some(refused)),
+    };
+    let Some(stored) = load_doc(tx, entry.doc)? else {
+        return done(refusal(ErrorCode::NotFound, "no such document"));
+    };
+    let state: Option<Vec<u8>> = tx
+        .prepare_cached("SELECT state FROM sync_states WHERE device_id = ?1 AND document_id = ?2")
+        .map_err(db)?
+        .query_row(params![device.to_string(), entry.doc.to_string()], |r| {
+            r.get(0)
+        })
+        .optional()
+        .map_err(db)?;
+    Ok(Prepared::Ready(Box::new(Ready {
+        doc: entry.doc,
+        stored,
+        role,
+        access,
+        state,
+        message: entry.message.map(|b| b.0),
+    })))
+}
+
+/// Where a document belongs, without loading it.
+fn doc_place(tx: &Transaction<'_>, id: DocumentId) -> ApiResult<Option<(CircleId, DocKind)>> {
+    tx.prepare_cached("SELECT circle_id, kind FROM documents WHERE id = ?1")
+        .map_err(db)?
+        .query_row(params![id.to_string()], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })
+        .optional()
+        .map_err(db)?
+        .map(|(c, k)| Ok((parse(&c)?, parse(&k)?)))
+        .transpose()
+}
+
+/// The write half of one document's exchange, inside the writer's transaction.
+fn commit_step(
+    tx: &Transaction<'_>,
+    standings: &mut Standings,
+    caller: &Caller,
+    ready: Ready,
+    step: exchange::Step,
+) -> ApiResult<SyncDocReply> {
+    let (id, circle, kind) = (ready.doc, ready.stored.circle, ready.stored.kind);
+    let reply = |message: Option<Vec<u8>>, refused: Option<Refusal>| SyncDocReply {
+        doc: id,
+        message: message.map(Bytes),
+        refused,
+    };
+    let access = match standings.of(tx, circle, caller.member, kind)? {
+        Ok((_, access)) => access,
+        // Withdrawn while the exchange ran: nothing is stored and nothing is sent.
+        Err(refused) => return Ok(reply(None, Some(refused))),
+    };
+    let log_row = |action, detail| LogRow {
+        circle,
+        member: caller.member,
+        device: Some(caller.device),
+        action,
+        kind: Some(kind),
+        subject: None,
+        detail,
+    };
+    let mut refused = step.refused;
+    if let Some(chunk) = &step.merged_chunk {
+        if access.can_write() {
+            append_chunk(tx, id, &ready.stored, chunk)?;
+            log(tx, log_row(LogAction::Write, ""))?;
+        } else {
+            refused = refusal(
+                ErrorCode::Forbidden,
+                "you may read this document but not change it",
+            );
+        }
+    }
+    if let Some(r) = &refused {
+        log(tx, log_row(LogAction::Refused, r.code.as_str()))?;
+    }
+    if step.sent_changes {
+        log(tx, log_row(LogAction::Read, ""))?;
+    }
+    if ready.state.as_deref() != Some(step.state.as_slice()) {
+        tx.prepare_cached(
+            "INSERT INTO sync_states (device_id, document_id, state) VALUES (?1, ?2, ?3)
+             ON CONFLICT (device_id, document_id) DO UPDATE SET state = excluded.state",
+        )
+        .map_err(db)?
+        .execute(params![
+            caller.device.to_string(),
+            id.to_string(),
+            step.state
+        ])
+        .map_err(db)?;
+    }
+    Ok(reply(step.reply, refused))
 }
 
 fn has_consumer(tx: &Transaction<'_>, circle: CircleId) -> ApiResult<bool> {

@@ -1,0 +1,571 @@
+//! The server as an attacker or a careless client would meet it: invites that outlive consent,
+//! uploads that try to exhaust memory or slip past the schema, panics, floods of registrations,
+//! expired tokens, proxies and the headers every answer carries.
+
+use carecircle_server::ServerConfig;
+use carecircle_server::Store;
+use carecircle_server::store::Caller;
+use carecircle_shared::automerge::{ActorId, sync};
+use carecircle_shared::wire::{
+    AccessLogEntry, Bytes, ErrorCode, InviteInfo, LogAction, SyncDoc, SyncRequest, SyncResponse,
+};
+use carecircle_shared::{CircleId, DocKind, DocumentId, InviteId, Role};
+use carecircle_tests::process::ServerProcess;
+use carecircle_tests::scenario::{accept, circle_of_three, invite};
+use carecircle_tests::server::test_config;
+use carecircle_tests::{Api, Peer, Reply, TestServer};
+use serde_json::json;
+
+async fn try_accept(who: &Api, code: &str) -> Reply {
+    who.post(
+        "/v1/invites/accept",
+        &json!({ "code": code, "relationship": "friend" }),
+    )
+    .await
+}
+
+async fn make_invite(inviter: &Api, circle: CircleId, role: Role) -> (InviteId, String) {
+    let reply: serde_json::Value = inviter
+        .post(
+            &format!("/v1/circles/{circle}/invites"),
+            &json!({ "role": role }),
+        )
+        .await
+        .ok();
+    let id = serde_json::from_value(reply["id"].clone()).expect("invite id");
+    (id, reply["code"].as_str().expect("code").to_string())
+}
+
+async fn outstanding(who: &Api, circle: CircleId) -> Vec<InviteInfo> {
+    who.get(&format!("/v1/circles/{circle}/invites")).await.ok()
+}
+
+async fn log_actions(who: &Api, circle: CircleId) -> Vec<LogAction> {
+    let log: Vec<AccessLogEntry> = who
+        .get(&format!("/v1/circles/{circle}/access-log"))
+        .await
+        .ok();
+    log.into_iter().map(|e| e.action).collect()
+}
+
+#[tokio::test]
+async fn a_removed_member_cannot_rejoin_with_an_invite_made_before_their_removal() {
+    let server = TestServer::start().await;
+    let c = circle_of_three(&server.api(), "rejoin").await;
+    let consumer = &c.consumer.api;
+    // The case manager mints a case-manager invite of their own, and the consumer made a spare
+    // carer code earlier (a double tap).
+    let (_, own) = make_invite(&c.case_manager.api, c.id, Role::CaseManager).await;
+    let (_, spare) = make_invite(consumer, c.id, Role::Carer).await;
+    for who in [&c.case_manager, &c.carer] {
+        let path = format!("/v1/circles/{}/members/{}", c.id, who.session.member);
+        assert_eq!(consumer.delete(&path).await.status, 204);
+    }
+    // The case manager's own invite died with their membership.
+    let reply = try_accept(&c.case_manager.api, &own).await;
+    assert_eq!(
+        reply.code().as_deref(),
+        Some("invite_cancelled"),
+        "{reply:?}"
+    );
+    // The consumer's spare code predates the carer's removal: it does not let them back in.
+    let reply = try_accept(&c.carer.api, &spare).await;
+    assert_eq!(reply.code().as_deref(), Some("revoked"), "{reply:?}");
+    // Someone never removed may still use the spare code.
+    let newcomer = Peer::register(&server.api(), "rejoin-newcomer").await;
+    accept(&newcomer.api, &spare).await;
+    // An invite made after the removal is the consumer's fresh consent.
+    let fresh = invite(consumer, c.id, Role::Carer).await;
+    let back = accept(&c.carer.api, &fresh).await;
+    assert_eq!(back.id, c.id);
+    let actions = log_actions(consumer, c.id).await;
+    assert!(actions.contains(&LogAction::CancelInvite), "{actions:?}");
+}
+
+#[tokio::test]
+async fn an_invite_stops_working_when_its_creator_leaves() {
+    let server = TestServer::start().await;
+    let c = circle_of_three(&server.api(), "creator-left").await;
+    let (_, code) = make_invite(&c.case_manager.api, c.id, Role::CaseManager).await;
+    let me = c.case_manager.session.member;
+    let leave = c
+        .case_manager
+        .api
+        .delete(&format!("/v1/circles/{}/members/{me}", c.id))
+        .await;
+    assert_eq!(leave.status, 204);
+    let colleague = Peer::register(&server.api(), "creator-left-colleague").await;
+    let reply = try_accept(&colleague.api, &code).await;
+    assert_eq!(
+        (reply.status, reply.code().as_deref()),
+        (410, Some("invite_cancelled")),
+        "{reply:?}"
+    );
+    assert!(outstanding(&c.consumer.api, c.id).await.is_empty());
+}
+
+#[tokio::test]
+async fn invites_are_listed_without_codes_and_can_be_cancelled() {
+    let server = TestServer::start().await;
+    let c = circle_of_three(&server.api(), "listing").await;
+    let consumer = &c.consumer.api;
+    let (carer_invite, carer_code) = make_invite(consumer, c.id, Role::Carer).await;
+    let (cm_invite, cm_code) = make_invite(&c.case_manager.api, c.id, Role::CaseManager).await;
+
+    // The consumer sees every outstanding invite; the case manager only their own; no codes.
+    let raw = consumer.get(&format!("/v1/circles/{}/invites", c.id)).await;
+    assert!(!raw.body.to_string().contains(&carer_code));
+    assert!(!raw.body.to_string().contains(&cm_code));
+    let all: Vec<InviteInfo> = raw.ok();
+    assert_eq!(all.len(), 2);
+    assert!(all.iter().any(|i| i.id == cm_invite
+        && i.role == Role::CaseManager
+        && i.created_by == c.case_manager.session.member));
+    let own = outstanding(&c.case_manager.api, c.id).await;
+    assert_eq!(own.iter().map(|i| i.id).collect::<Vec<_>>(), [cm_invite]);
+    assert!(outstanding(&c.carer.api, c.id).await.is_empty());
+
+    // Who may cancel: the creator and the consumer; not a carer, not another case manager.
+    let path = |id: InviteId| format!("/v1/circles/{}/invites/{id}", c.id);
+    let refused = c.carer.api.delete(&path(carer_invite)).await;
+    assert_eq!(refused.code().as_deref(), Some("forbidden"));
+    let refused = c.case_manager.api.delete(&path(carer_invite)).await;
+    assert_eq!(refused.code().as_deref(), Some("forbidden"));
+    assert_eq!(
+        c.case_manager.api.delete(&path(cm_invite)).await.status,
+        204
+    );
+    // A double tap on "cancel" is not an error.
+    assert_eq!(
+        c.case_manager.api.delete(&path(cm_invite)).await.status,
+        204
+    );
+    let stranger = Peer::register(&server.api(), "listing-stranger").await;
+    let reply = try_accept(&stranger.api, &cm_code).await;
+    assert_eq!(reply.code().as_deref(), Some("invite_cancelled"));
+
+    // A used invite cannot be cancelled; an unknown one is not found.
+    accept(&stranger.api, &carer_code).await;
+    let used = consumer.delete(&path(carer_invite)).await;
+    assert_eq!(used.code().as_deref(), Some("invite_used"));
+    let unknown = consumer.delete(&path(InviteId::random())).await;
+    assert_eq!(unknown.code().as_deref(), Some("not_found"));
+    assert!(outstanding(consumer, c.id).await.is_empty());
+
+    // Create, cancel and use are all in the access log.
+    let actions = log_actions(consumer, c.id).await;
+    for action in [
+        LogAction::CreateInvite,
+        LogAction::CancelInvite,
+        LogAction::Join,
+    ] {
+        assert!(actions.contains(&action), "{action:?} in {actions:?}");
+    }
+}
+
+/// A sync message carrying `chunks` as its changes (heads, needs and haves empty).
+fn message_with(chunks: Vec<Vec<u8>>) -> Vec<u8> {
+    sync::Message {
+        heads: Vec::new(),
+        need: Vec::new(),
+        have: Vec::new(),
+        changes: sync::ChunkList::from(chunks),
+        flags: None,
+        version: sync::MessageVersion::V1,
+    }
+    .encode()
+}
+
+/// A compressed-change chunk whose DEFLATE body inflates to `mib` MiB of zeros.
+fn deflate_bomb(mib: usize) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    for _ in 0..mib {
+        encoder.write_all(&[0u8; 1 << 20]).expect("deflate");
+    }
+    let body = encoder.finish().expect("deflate");
+    let mut chunk = vec![0x85, 0x6f, 0x4a, 0x83, 0, 0, 0, 0, 2];
+    let mut len = body.len();
+    loop {
+        let byte = (len & 0x7f) as u8;
+        len >>= 7;
+        if len == 0 {
+            chunk.push(byte);
+            break;
+        }
+        chunk.push(byte | 0x80);
+    }
+    chunk.extend(body);
+    chunk
+}
+
+async fn upload(peer: &Peer, doc: DocumentId, message: Vec<u8>) -> Reply {
+    peer.api
+        .post(
+            "/v1/sync",
+            &SyncRequest {
+                docs: vec![SyncDoc {
+                    doc,
+                    message: Some(Bytes(message)),
+                }],
+            },
+        )
+        .await
+}
+
+fn refusal_code(reply: &Reply) -> Option<String> {
+    assert_eq!(reply.status, 200, "{reply:?}");
+    let response: SyncResponse = reply.json();
+    response.docs[0]
+        .refused
+        .as_ref()
+        .map(|r| r.code.as_str().to_string())
+}
+
+/// The server process's peak resident memory so far, in KiB (Linux `VmHWM`).
+fn peak_rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("proc status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM")
+}
+
+#[tokio::test]
+async fn a_deflate_bomb_is_refused_without_the_memory_it_asks_for() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = ServerProcess::start(dir.path(), &[]);
+    let api = Api::new(&server.base);
+    let mut c = circle_of_three(&api, "bomb").await;
+    let notes = c.consumer.doc_id(c.id, DocKind::Notes);
+    let team = c.carer.doc_id(c.id, DocKind::Team);
+    // 1 GiB of zeros in about a megabyte.
+    let bomb = message_with(vec![deflate_bomb(1024)]);
+    assert!(bomb.len() < 2 << 20, "{} bytes", bomb.len());
+    let before = peak_rss_kib(server.child.id());
+
+    // A read-only carer: refused as read-only before anything is inflated.
+    let reply = upload(&c.carer, team, bomb.clone()).await;
+    assert_eq!(refusal_code(&reply).as_deref(), Some("forbidden"));
+    // A writer: refused as too large, having inflated no more than the budget.
+    let reply = upload(&c.consumer, notes, bomb).await;
+    assert_eq!(refusal_code(&reply).as_deref(), Some("too_large"));
+
+    let grown_mib = (peak_rss_kib(server.child.id()) - before) / 1024;
+    println!("peak RSS grew by {grown_mib} MiB while refusing a 1 GiB deflate bomb");
+    assert!(grown_mib < 64, "peak RSS grew by {grown_mib} MiB");
+    // Nothing was stored and the circle still syncs.
+    c.consumer.add_note(c.id, "After the bomb");
+    let report = c.consumer.sync().await;
+    assert!(
+        report.refusals.is_empty() && report.errors.is_empty(),
+        "{report:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_broken_change_is_refused_as_malformed() {
+    let server = TestServer::start().await;
+    let mut c = circle_of_three(&server.api(), "broken").await;
+    let notes = c.consumer.doc_id(c.id, DocKind::Notes);
+    // A real change, then the same bytes with their body damaged.
+    c.consumer.add_note(c.id, "A note");
+    let change = c.consumer.docs[&notes]
+        .automerge()
+        .get_changes(&[])
+        .last()
+        .expect("change")
+        .raw_bytes()
+        .to_vec();
+    let mut damaged = change.clone();
+    let last = damaged.len() - 1;
+    damaged[last] ^= 0x5a;
+    let garbage = b"\x85\x6f\x4a\x83 this is not a change".to_vec();
+    for bad in [damaged, garbage, change[..change.len() / 2].to_vec()] {
+        let reply = upload(&c.consumer, notes, message_with(vec![bad])).await;
+        assert_eq!(refusal_code(&reply).as_deref(), Some("malformed"));
+    }
+    // The untouched edit still syncs afterwards.
+    let report = c.consumer.sync().await;
+    assert!(
+        report.refusals.is_empty() && report.errors.is_empty(),
+        "{report:?}"
+    );
+}
+
+async fn get_with_headers(url: &str) -> (u16, reqwest::header::HeaderMap, String) {
+    let r = reqwest::get(url).await.expect("get");
+    let status = r.status().as_u16();
+    let headers = r.headers().clone();
+    (status, headers, r.text().await.expect("body"))
+}
+
+fn header<'a>(headers: &'a reqwest::header::HeaderMap, name: &str) -> &'a str {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+#[tokio::test]
+async fn every_answer_carries_its_security_headers_and_errors_are_json() {
+    let web = tempfile::tempdir().expect("tempdir");
+    std::fs::write(web.path().join("index.html"), "<div id=\"main\"></div>").expect("write");
+    std::fs::write(web.path().join(".env"), "SECRET=1").expect("write");
+    std::fs::create_dir(web.path().join(".git")).expect("mkdir");
+    std::fs::write(web.path().join(".git").join("config"), "[core]").expect("write");
+    let server = TestServer::start_with(ServerConfig {
+        web_dir: Some(web.path().to_path_buf()),
+        ..test_config()
+    })
+    .await;
+    let (api, _) = server.api().signed_up("headers", &ActorId::random()).await;
+
+    // API answers: never cached, never sniffed.
+    for path in ["/v1/circles", "/healthz", "/v1/limits"] {
+        let r = api.http_get(path).await;
+        assert_eq!(header(&r.1, "cache-control"), "no-store", "{path}");
+        assert_eq!(header(&r.1, "x-content-type-options"), "nosniff", "{path}");
+    }
+    // The web app: a policy that allows itself and nothing else, never framed, no referrer.
+    let (status, headers, body) = get_with_headers(&format!("{}/", server.base)).await;
+    assert_eq!((status, body.as_str()), (200, "<div id=\"main\"></div>"));
+    let csp = header(&headers, "content-security-policy");
+    for directive in [
+        "default-src 'self'",
+        "script-src 'self' 'wasm-unsafe-eval'",
+        "frame-ancestors 'none'",
+        "object-src 'none'",
+    ] {
+        assert!(csp.contains(directive), "{directive} in {csp}");
+    }
+    assert_eq!(header(&headers, "x-frame-options"), "DENY");
+    assert_eq!(header(&headers, "referrer-policy"), "no-referrer");
+    assert_eq!(header(&headers, "x-content-type-options"), "nosniff");
+
+    // Dotfiles are never served, unknown API paths are JSON, wrong methods are JSON 405s.
+    for path in ["/.env", "/.git/config", "/v1/nothing-here", "/v1"] {
+        let (status, _, body) = get_with_headers(&format!("{}{path}", server.base)).await;
+        assert_eq!(status, 404, "{path}");
+        assert!(
+            !body.contains("SECRET") && !body.contains("[core]"),
+            "{path}"
+        );
+        let json: serde_json::Value = serde_json::from_str(&body).expect("a JSON error");
+        assert_eq!(json["error"]["code"], "not_found", "{path}");
+    }
+    for (method, path) in [
+        ("PUT", "/v1/circles"),
+        ("GET", "/v1/sync"),
+        ("DELETE", "/healthz"),
+        ("POST", "/index.html"),
+    ] {
+        let r = api.call(method, path, None).await;
+        assert_eq!(
+            (r.status, r.code().as_deref()),
+            (405, Some("method_not_allowed")),
+            "{method} {path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn names_refuse_control_and_text_direction_characters() {
+    let server = TestServer::start().await;
+    let api = server.api();
+    for (i, name) in [
+        "Alex\u{202E}nimda",
+        "Sam\u{0007}",
+        "Jo\u{2066}rdan",
+        "Ri\u{200F}ver",
+        "Line\nbreak",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let r = api
+            .post(
+                "/v1/accounts",
+                &json!({
+                    "username": format!("unsafe-{i}"),
+                    "password": "a long test password",
+                    "display_name": name,
+                    "device_name": "phone",
+                    "actor": ActorId::random().to_hex_string(),
+                }),
+            )
+            .await;
+        assert_eq!(r.code().as_deref(), Some("bad_request"), "{name:?}");
+    }
+    assert_eq!(count(&server, "accounts"), 0);
+    let (me, _) = api.signed_up("safe-name", &ActorId::random()).await;
+    let r = me
+        .post(
+            "/v1/circles",
+            &json!({"name": "Alex\u{202E}s circle", "role": "consumer"}),
+        )
+        .await;
+    assert_eq!(r.code().as_deref(), Some("bad_request"));
+    // Ordinary names in any script are fine.
+    let r = me
+        .post(
+            "/v1/circles",
+            &json!({"name": "Ngọc Ánh · أحمد", "role": "consumer"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{r:?}");
+}
+
+fn count(server: &TestServer, table: &str) -> i64 {
+    let conn = rusqlite::Connection::open(server.db_path()).expect("open db");
+    conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+        .expect("count")
+}
+
+/// Codes of `n` sign-in attempts with a wrong password, each with `forwarded` as X-Forwarded-For.
+async fn sign_in_codes(base: &str, forwarded: &str, n: usize) -> Vec<String> {
+    let http = reqwest::Client::new();
+    let mut codes = Vec::new();
+    for _ in 0..n {
+        let r = http
+            .post(format!("{base}/v1/sessions"))
+            .header("x-forwarded-for", forwarded)
+            .json(&json!({"username": "nobody", "password": "wrong password!", "device_name": "x", "actor": "0a"}))
+            .send()
+            .await
+            .expect("send");
+        let body: serde_json::Value = r.json().await.expect("json");
+        codes.push(body["error"]["code"].as_str().unwrap_or("").to_string());
+    }
+    codes
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_has_its_own_rate_limit() {
+    let mut config = test_config();
+    config.limits.login_attempts_per_minute = 2;
+    config.trusted_proxies = vec!["127.0.0.1/32".parse().expect("cidr")];
+    let behind = TestServer::start_with(config.clone()).await;
+    let first = sign_in_codes(&behind.base, "203.0.113.1", 3).await;
+    assert_eq!(
+        first,
+        ["invalid_credentials", "invalid_credentials", "rate_limited"]
+    );
+    // Another client behind the same proxy is not limited by the first one's attempts.
+    let second = sign_in_codes(&behind.base, "198.51.100.2", 2).await;
+    assert_eq!(second, ["invalid_credentials"; 2]);
+
+    // Without a trusted proxy the header is the client's word, and is ignored.
+    config.trusted_proxies.clear();
+    let direct = TestServer::start_with(config).await;
+    let spoofed = [
+        sign_in_codes(&direct.base, "203.0.113.1", 2).await,
+        sign_in_codes(&direct.base, "198.51.100.2", 1).await,
+    ]
+    .concat();
+    assert_eq!(
+        spoofed,
+        ["invalid_credentials", "invalid_credentials", "rate_limited"]
+    );
+}
+
+#[tokio::test]
+async fn registration_is_rate_limited_per_address_and_in_total() {
+    let mut config = test_config();
+    config.limits.registrations_per_minute = 3;
+    config.limits.registrations_per_minute_total = 4;
+    config.trusted_proxies = vec!["127.0.0.1/32".parse().expect("cidr")];
+    let server = TestServer::start_with(config).await;
+    let http = reqwest::Client::new();
+    let mut codes = Vec::new();
+    for (i, from) in ["203.0.113.1"; 4]
+        .into_iter()
+        .chain(["198.51.100.2"; 3])
+        .enumerate()
+    {
+        let r = http
+            .post(format!("{}/v1/accounts", server.base))
+            .header("x-forwarded-for", from)
+            .json(&json!({
+                "username": format!("flood-{i}"),
+                "password": "a long test password",
+                "display_name": "Flood",
+                "device_name": "phone",
+                "actor": ActorId::random().to_hex_string(),
+            }))
+            .send()
+            .await
+            .expect("send");
+        codes.push(r.status().as_u16());
+    }
+    // Three from the first address, then its own limit; one more from the second, then the total.
+    assert_eq!(codes, [201, 201, 201, 429, 201, 429, 429]);
+    assert_eq!(count(&server, "accounts"), 4);
+}
+
+#[tokio::test]
+async fn an_unused_token_expires_and_a_used_one_does_not() {
+    let mut config = test_config();
+    config.token_idle_secs = 1;
+    let server = TestServer::start_with(config).await;
+    let (api, _) = server.api().signed_up("idle", &ActorId::random()).await;
+    // In use every 200 ms for 1.6 s: it keeps working.
+    for _ in 0..8 {
+        assert_eq!(api.get("/v1/circles").await.status, 200);
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    // Then left alone for longer than its idle time.
+    tokio::time::sleep(std::time::Duration::from_millis(1300)).await;
+    let r = api.get("/v1/circles").await;
+    assert_eq!(r.code().as_deref(), Some("unauthorized"));
+    // It stays signed out, and signing in again works.
+    assert_eq!(
+        api.get("/v1/circles").await.code().as_deref(),
+        Some("unauthorized")
+    );
+    let again = server
+        .api()
+        .post(
+            "/v1/sessions",
+            &json!({"username": "idle", "password": "a long test password", "device_name": "phone", "actor": ActorId::random().to_hex_string()}),
+        )
+        .await;
+    assert_eq!(again.status, 201);
+}
+
+#[tokio::test]
+async fn a_panic_inside_a_store_transaction_fails_that_call_and_nothing_else() {
+    let server = TestServer::start().await;
+    let mut c = circle_of_three(&server.api(), "panic").await;
+    let caller = Caller {
+        member: c.consumer.session.member,
+        device: c.consumer.session.device,
+        display_name: c.consumer.session.display_name.clone(),
+    };
+    // A panic while the writer's transaction is open (it would poison a plain lock).
+    for _ in 0..2 {
+        let result = server
+            .store
+            .server_edit(
+                &caller,
+                c.id,
+                DocKind::Notes,
+                Box::new(|_| panic!("injected")),
+            )
+            .await;
+        assert_eq!(result.map_err(|e| e.code), Err(ErrorCode::Internal));
+    }
+    // Reads, sign-ins and writes all carry on.
+    assert_eq!(server.api().get("/healthz").await.status, 200);
+    assert_eq!(c.carer.api.get("/v1/circles").await.status, 200);
+    c.consumer.add_note(c.id, "After the panic");
+    let report = c.consumer.sync().await;
+    assert!(
+        report.refusals.is_empty() && report.errors.is_empty(),
+        "{report:?}"
+    );
+    c.case_manager.sync().await;
+    let notes: carecircle_shared::schema::Notes = c.case_manager.view(c.id);
+    assert!(notes.items.values().any(|n| n.text == "After the panic"));
+}
