@@ -1,7 +1,9 @@
 //! Secrets: device tokens and invite codes (random, stored only as SHA-256 hashes) and passwords (argon2id).
 
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use std::cell::RefCell;
+
+use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
+use argon2::{Argon2, Block, Params};
 use base64::Engine;
 use carecircle_shared::limits::{INVITE_CODE_ALPHABET, INVITE_CODE_CHARS};
 use rand::Rng;
@@ -34,25 +36,80 @@ pub fn hash_secret(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
-/// Hashes a password with argon2id and a random salt (PHC string).
+thread_local! {
+    /// Each hashing thread's argon2 working memory (19 MiB with the default parameters),
+    /// allocated once and reused: allocating and freeing it per hash from several threads
+    /// leaves the allocator holding hundreds of megabytes after a burst.
+    static BLOCKS: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
+}
+
+/// argon2 of `password` and `salt` into `out`, with this thread's reusable working memory.
+fn argon2_into(
+    argon: &Argon2<'_>,
+    password: &[u8],
+    salt: &[u8],
+    out: &mut [u8],
+) -> Result<(), argon2::Error> {
+    BLOCKS.with(|cell| {
+        let mut blocks = cell.borrow_mut();
+        let needed = argon.params().block_count();
+        if blocks.len() < needed {
+            blocks.resize(needed, Block::default());
+        }
+        argon.hash_password_into_with_memory(password, salt, out, &mut blocks[..needed])
+    })
+}
+
+/// Hashes a password with argon2id (default parameters) and a random salt, as a PHC string.
 pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
     let salt_bytes: [u8; 16] = rand::rng().random();
     let salt = SaltString::encode_b64(&salt_bytes)?;
-    Ok(Argon2::default()
-        .hash_password(password.as_bytes(), &salt)?
-        .to_string())
+    let argon = Argon2::default();
+    let len = argon
+        .params()
+        .output_len()
+        .unwrap_or(Params::DEFAULT_OUTPUT_LEN);
+    let output = Output::init_with(len, |out| {
+        argon2_into(&argon, password.as_bytes(), &salt_bytes, out)
+            .map_err(|_| argon2::password_hash::Error::Crypto)
+    })?;
+    let phc = PasswordHash {
+        algorithm: argon2::ARGON2ID_IDENT,
+        version: Some(argon2::Version::V0x13.into()),
+        params: ParamsString::try_from(argon.params())?,
+        salt: Some(salt.as_salt()),
+        hash: Some(output),
+    };
+    Ok(phc.to_string())
 }
 
 /// Checks a password against a stored hash; `None` runs a dummy check so an unknown account
 /// takes as long as a wrong password.
 pub fn verify_password(password: &str, stored: Option<&str>) -> bool {
     const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$YoHaLTAX4tBaN3SMsD4ZBs+LiFgOFqrODBl+q8ll0Ik";
-    let Ok(hash) = PasswordHash::new(stored.unwrap_or(DUMMY)) else {
+    let Ok(phc) = PasswordHash::new(stored.unwrap_or(DUMMY)) else {
         return false;
     };
-    let ok = Argon2::default()
-        .verify_password(password.as_bytes(), &hash)
-        .is_ok();
+    let ok = (|| {
+        let expected = phc.hash?;
+        let algorithm = argon2::Algorithm::try_from(phc.algorithm).ok()?;
+        let version = phc
+            .version
+            .map_or(Ok(argon2::Version::default()), argon2::Version::try_from)
+            .ok()?;
+        let params = Params::try_from(&phc).ok()?;
+        let mut salt = [0u8; 64];
+        let salt = phc.salt?.decode_b64(&mut salt).ok()?;
+        let argon = Argon2::new(algorithm, version, params);
+        let got = Output::init_with(expected.len(), |out| {
+            argon2_into(&argon, password.as_bytes(), salt, out)
+                .map_err(|_| argon2::password_hash::Error::Crypto)
+        })
+        .ok()?;
+        // `Output`'s comparison takes the same time wherever the first difference is.
+        Some(got == expected)
+    })()
+    .unwrap_or(false);
     ok && stored.is_some()
 }
 
@@ -79,5 +136,14 @@ mod tests {
         assert!(verify_password("correct horse battery", Some(&stored)));
         assert!(!verify_password("wrong", Some(&stored)));
         assert!(!verify_password("anything", None));
+        // Hashes made by the argon2 crate's own hasher (older accounts) still verify.
+        use argon2::password_hash::PasswordHasher;
+        let salt = SaltString::encode_b64(b"sixteen byte sal").expect("salt");
+        let theirs = Argon2::default()
+            .hash_password(b"correct horse battery", &salt)
+            .expect("hash")
+            .to_string();
+        assert!(verify_password("correct horse battery", Some(&theirs)));
+        assert!(!verify_password("correct horse batterY", Some(&theirs)));
     }
 }
