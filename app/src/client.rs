@@ -17,16 +17,61 @@ pub struct Client {
     http: reqwest::Client,
     base: String,
     token: Option<String>,
+    /// Certificates trusted besides the bundled roots (a self-hosted server's own CA).
+    #[cfg(not(target_arch = "wasm32"))]
+    extra_roots: Vec<rustls::pki_types::CertificateDer<'static>>,
+}
+
+/// The HTTP client: on native builds HTTPS through rustls (ring) trusting the bundled webpki
+/// roots and `extra_roots`; in the browser, `fetch`.
+#[cfg(not(target_arch = "wasm32"))]
+fn http_client(extra_roots: &[rustls::pki_types::CertificateDer<'static>]) -> reqwest::Client {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    for cert in extra_roots {
+        let _ = roots.add(cert.clone());
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("ring offers the default TLS versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    reqwest::Client::builder()
+        .use_preconfigured_tls(tls)
+        .build()
+        .expect("a client with a rustls configuration builds")
 }
 
 impl Client {
-    /// A client of the server at `base` (e.g. `http://127.0.0.1:8080`).
+    /// A client of the server at `base` (e.g. `https://carecircle.example.org`).
     pub fn new(base: &str) -> Self {
         Self {
+            #[cfg(not(target_arch = "wasm32"))]
+            http: http_client(&[]),
+            #[cfg(target_arch = "wasm32")]
             http: reqwest::Client::new(),
             base: base.trim_end_matches('/').to_string(),
             token: None,
+            #[cfg(not(target_arch = "wasm32"))]
+            extra_roots: Vec::new(),
         }
+    }
+
+    /// Also trusts the certificates in `pem` (for a server with its own certificate authority;
+    /// native builds only, the browser decides on the web).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn trust_certificates(&mut self, pem: &[u8]) -> AppResult<()> {
+        use rustls::pki_types::pem::PemObject;
+        let certs = rustls::pki_types::CertificateDer::pem_slice_iter(pem)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| AppError::Certificate("it is not PEM"))?;
+        if certs.is_empty() {
+            return Err(AppError::Certificate("it holds no certificate"));
+        }
+        self.extra_roots.extend(certs);
+        self.http = http_client(&self.extra_roots);
+        Ok(())
     }
 
     /// Uses `token` for later requests.

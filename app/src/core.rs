@@ -75,6 +75,13 @@ pub fn assemble(kind: DocKind, parts: &[Vec<u8>], actor: ActorId) -> AppResult<D
 }
 
 impl CareCircle {
+    /// Also trusts the certificates in `pem` for HTTPS to the server (a self-hosted server with
+    /// its own certificate authority; native builds only).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn trust_certificates(&mut self, pem: &[u8]) -> AppResult<()> {
+        self.client.trust_certificates(pem)
+    }
+
     /// Opens the core over a local store; restores the session, circles and documents saved there.
     pub async fn open(store: Box<dyn LocalStore>, server: &str) -> AppResult<Self> {
         let session = store.session().await?;

@@ -38,6 +38,9 @@ pub enum AppError {
     /// Local storage failed; nothing was saved.
     #[error("local storage failed: {0}")]
     Storage(String),
+    /// A certificate to trust could not be read.
+    #[error("the certificate could not be used: {0}")]
+    Certificate(&'static str),
 }
 
 impl From<DocError> for AppError {

@@ -27,6 +27,9 @@ pub enum ConfigError {
 #[derive(Debug, Clone, Parser)]
 #[command(name = "carecircle-server", version, about)]
 pub struct Cli {
+    /// What to do instead of serving.
+    #[command(subcommand)]
+    pub command: Option<Command>,
     /// Address to listen on (use port 0 for any free port).
     #[arg(long, env = "CARECIRCLE_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
@@ -82,6 +85,18 @@ pub struct Cli {
     /// Seconds before a request is abandoned with `timeout`.
     #[arg(long, env = "CARECIRCLE_REQUEST_TIMEOUT_SECS", default_value_t = Limits::DEFAULT.request_timeout_secs)]
     pub request_timeout_secs: u64,
+}
+
+/// Maintenance commands.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum Command {
+    /// Copies the database (from --data-dir) to PATH with SQLite's online backup API, safely
+    /// while the server runs; then checks the copy. Restore: stop the server, put the copy in
+    /// the data directory as carecircle.sqlite3 (removing any -wal and -shm files), start it.
+    Backup {
+        /// Where to write the copy (must not exist yet).
+        path: PathBuf,
+    },
 }
 
 /// What the router needs to know.

@@ -4,11 +4,11 @@
 //! member's write access, every new change's actor belongs to the uploading device and names the
 //! uploading member, the size limit, the schema, and the item rules of notes and questions.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use carecircle_shared::authorship::{ItemRuleError, check_item_rules};
 use carecircle_shared::automerge::sync::{self, SyncDoc};
-use carecircle_shared::automerge::{Automerge, ChangeHash};
+use carecircle_shared::automerge::{Automerge, Change, ChangeHash};
 use carecircle_shared::document::CommitMessage;
 use carecircle_shared::limits::MAX_INFLATION_FACTOR;
 use carecircle_shared::wire::{ErrorCode, Refusal};
@@ -27,6 +27,18 @@ pub struct Uploader<'a> {
     pub access: Access,
     /// The uploading device's registered actors (hex).
     pub actors: &'a HashSet<String>,
+    /// Actors of other members' devices who may write this document, with who they are: their
+    /// changes may be relayed (a device re-uploading what it received before a restore lost it).
+    pub relayable: &'a HashMap<String, Author>,
+}
+
+/// The member an actor's device belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Author {
+    /// The member.
+    pub member: MemberId,
+    /// Their role in the circle.
+    pub role: Role,
 }
 
 /// What one step produced; the caller persists it in one transaction.
@@ -42,6 +54,8 @@ pub struct Step {
     pub sent_changes: bool,
     /// Set when the upload was refused; nothing was merged.
     pub refused: Option<Refusal>,
+    /// True when merged changes included other members' changes relayed by this device.
+    pub relayed: bool,
 }
 
 fn read_only() -> Refusal {
@@ -73,6 +87,7 @@ pub fn step(
         .unwrap_or_default();
     let mut refused = None;
     let mut merged_chunk = None;
+    let mut relayed = false;
     if let Some(bytes) = incoming {
         match receive(
             kind,
@@ -83,7 +98,11 @@ pub fn step(
             stored_bytes,
             max_document_bytes,
         ) {
-            Ok(chunk) => merged_chunk = chunk,
+            Ok(Some((chunk, relay))) => {
+                merged_chunk = Some(chunk);
+                relayed = relay;
+            }
+            Ok(None) => {}
             Err(r) => {
                 // Forget what the refused message told us, so the next exchange starts clean.
                 state = sync::State::new();
@@ -99,6 +118,7 @@ pub fn step(
         reply: message.map(sync::Message::encode),
         sent_changes,
         refused,
+        relayed,
     }
 }
 
@@ -110,7 +130,7 @@ fn receive(
     uploader: Uploader<'_>,
     stored_bytes: usize,
     max_document_bytes: usize,
-) -> Result<Option<Vec<u8>>, Refusal> {
+) -> Result<Option<(Vec<u8>, bool)>, Refusal> {
     let malformed = || refusal(ErrorCode::Malformed, "the sync message could not be read");
     let message = sync::Message::decode(bytes).map_err(|_| malformed())?;
     if !message.changes.is_empty() {
@@ -142,20 +162,34 @@ fn receive(
     if !uploader.access.can_write() {
         return Err(read_only());
     }
+    // Every change is attributed to a registered device: the uploader's own (naming the
+    // uploader), or another writer's, relayed (naming that writer).
+    let mut relayed = false;
+    let mut authors = Vec::with_capacity(new_changes.len());
     for change in &new_changes {
-        if !uploader.actors.contains(&change.actor_id().to_hex_string()) {
+        let actor = change.actor_id().to_hex_string();
+        let author = if uploader.actors.contains(&actor) {
+            Author {
+                member: uploader.member,
+                role: uploader.role,
+            }
+        } else if let Some(author) = uploader.relayable.get(&actor) {
+            relayed = true;
+            *author
+        } else {
             return Err(refusal(
                 ErrorCode::UnknownActor,
                 "a change was made with an actor id that is not this device's",
             ));
-        }
+        };
         let named = change.message().and_then(CommitMessage::decode);
-        if named.map(|m| m.by) != Some(uploader.member) {
+        if named.map(|m| m.by) != Some(author.member) {
             return Err(refusal(
                 ErrorCode::UnknownActor,
-                "a change does not name the signed-in member as its author",
+                "a change does not name the member whose device made it",
             ));
         }
+        authors.push(author);
     }
     let chunk = fork.save_after(&before_heads);
     if stored_bytes.saturating_add(chunk.len()) > max_document_bytes {
@@ -165,16 +199,56 @@ fn receive(
         ));
     }
     let before = Document::from_automerge(kind, std::mem::take(doc));
-    let after = Document::from_automerge(kind, fork);
-    let verdict = check_content(kind, uploader, &before, &after);
-    *doc = if verdict.is_ok() { after } else { before }.into_automerge();
-    verdict.map(|()| Some(chunk))
+    let verdict = if relayed {
+        // Each change is checked as its own author's, one at a time in causal order.
+        check_each(kind, &before, &new_changes, &authors)
+    } else {
+        let after = Document::from_automerge(kind, fork);
+        let author = Author {
+            member: uploader.member,
+            role: uploader.role,
+        };
+        check_content(kind, author, &before, &after).map(|()| after)
+    };
+    match verdict {
+        Ok(after) => {
+            *doc = after.into_automerge();
+            Ok(Some((chunk, relayed)))
+        }
+        Err(r) => {
+            *doc = before.into_automerge();
+            Err(r)
+        }
+    }
+}
+
+/// Applies `changes` to a copy of `before` one at a time, checking each as its author's.
+fn check_each(
+    kind: DocKind,
+    before: &Document,
+    changes: &[Change],
+    authors: &[Author],
+) -> Result<Document, Refusal> {
+    let mut current = Document::from_automerge(kind, before.automerge().clone());
+    for (change, author) in changes.iter().zip(authors) {
+        let mut next = current.automerge().clone();
+        next.apply_changes([change.clone()]).map_err(|_| {
+            refusal(
+                ErrorCode::Malformed,
+                "a change in the sync message could not be applied",
+            )
+        })?;
+        let next = Document::from_automerge(kind, next);
+        check_content(kind, *author, &current, &next)?;
+        current = next;
+    }
+    Ok(current)
 }
 
 /// Schema and item-rule checks of an upload, comparing the document before and after it.
 fn check_content(
     kind: DocKind,
-    uploader: Uploader<'_>,
+    author: Author,
     before: &Document,
     after: &Document,
 ) -> Result<(), Refusal> {
@@ -188,7 +262,7 @@ fn check_content(
     after
         .validate_change_from(before, &Links::unknown())
         .map_err(|_| invalid())?;
-    check_item_rules(kind, uploader.role, uploader.member, before, after).map_err(|e| match e {
+    check_item_rules(kind, author.role, author.member, before, after).map_err(|e| match e {
         ItemRuleError::NotAuthor { .. } => {
             refusal(ErrorCode::NotAuthor, "only an item's author may change it")
         }

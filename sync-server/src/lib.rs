@@ -10,10 +10,12 @@ pub mod demo;
 pub mod error;
 pub mod exchange;
 pub mod extract;
+pub mod fuzzing;
 pub mod hashing;
 pub mod routes;
 pub mod secret;
 pub mod store;
+pub mod tls;
 pub mod upload;
 
 use std::net::SocketAddr;
@@ -283,6 +285,24 @@ pub async fn serve(
     app: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// Serves `app` over HTTPS on `listener` with `tls` until `shutdown` completes.
+pub async fn serve_tls(
+    listener: tokio::net::TcpListener,
+    tls: Arc<rustls::ServerConfig>,
+    app: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    use axum::serve::ListenerExt;
+    // `tap_io` gives the listener axum's connect-info for its `SocketAddr`.
+    let listener = tls::TlsListener::new(listener, tls)?.tap_io(|_| {});
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),

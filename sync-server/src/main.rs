@@ -3,7 +3,9 @@
 use std::sync::Arc;
 
 use anyhow::Context;
-use carecircle_server::{Cli, SqliteStore, demo, router, serve};
+use carecircle_server::config::Command;
+use carecircle_server::store::sqlite;
+use carecircle_server::{Cli, SqliteStore, demo, router, serve, serve_tls, tls};
 use clap::Parser;
 
 #[tokio::main]
@@ -19,6 +21,20 @@ async fn main() -> anyhow::Result<()> {
     std::fs::create_dir_all(&cli.data_dir)
         .with_context(|| format!("creating data directory {}", cli.data_dir.display()))?;
     let db_path = cli.data_dir.join("carecircle.sqlite3");
+    if let Some(Command::Backup { path }) = &cli.command {
+        let bytes = sqlite::backup(&db_path, path)
+            .with_context(|| format!("backing up {} to {}", db_path.display(), path.display()))?;
+        println!(
+            "backed up {} to {} ({bytes} bytes, integrity ok)",
+            db_path.display(),
+            path.display()
+        );
+        return Ok(());
+    }
+    let tls = match (&cli.tls_cert, &cli.tls_key) {
+        (Some(cert), Some(key)) => Some(tls::server_config(cert, key)?),
+        _ => None,
+    };
     let store = SqliteStore::open(&db_path)
         .with_context(|| format!("opening database {}", db_path.display()))?;
     let store: Arc<dyn carecircle_server::Store> = Arc::new(store);
@@ -32,15 +48,20 @@ async fn main() -> anyhow::Result<()> {
         .await
         .with_context(|| format!("listening on {}", cli.listen))?;
     let addr = listener.local_addr()?;
-    println!("carecircle-server listening on http://{addr}");
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    println!("carecircle-server listening on {scheme}://{addr}");
     if let Some(dir) = &config.web_dir {
         println!("serving the web app from {}", dir.display());
     }
     use std::io::Write;
     std::io::stdout().flush()?;
-    serve(listener, router(store, config)?, async {
+    let app = router(store, config)?;
+    let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
-    })
-    .await
+    };
+    match tls {
+        Some(tls) => serve_tls(listener, tls, app, shutdown).await,
+        None => serve(listener, app, shutdown).await,
+    }
     .context("serving")
 }

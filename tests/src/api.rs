@@ -6,6 +6,13 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+/// A plain HTTP client for tests. The app's HTTPS support builds reqwest without a default
+/// TLS provider, so the ring provider is installed for the process first.
+pub fn http_client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
 /// A status and a JSON body (or `Null`).
 #[derive(Debug, Clone)]
 pub struct Reply {
@@ -55,7 +62,7 @@ impl Api {
     /// A client that is not signed in.
     pub fn new(base: &str) -> Self {
         Self {
-            http: reqwest::Client::new(),
+            http: http_client(),
             base: base.to_string(),
             token: None,
         }

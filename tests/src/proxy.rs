@@ -101,7 +101,7 @@ impl DropProxy {
         let traffic = Arc::new(Traffic::default());
         let shared = Shared {
             upstream: upstream.to_string(),
-            http: reqwest::Client::new(),
+            http: crate::api::http_client(),
             drops: drops.clone(),
             traffic: traffic.clone(),
         };

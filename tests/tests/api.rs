@@ -49,7 +49,11 @@ async fn the_web_app_is_served_at_the_root_beside_the_api() {
     let text = |path: &'static str| {
         let url = format!("{}{path}", server.base);
         async move {
-            let r = reqwest::get(url).await.expect("get");
+            let r = carecircle_tests::api::http_client()
+                .get(url)
+                .send()
+                .await
+                .expect("get");
             (r.status().as_u16(), r.text().await.expect("body"))
         }
     };

@@ -131,3 +131,123 @@ async fn acknowledged_changes_survive_kill_9() {
         "the stream made progress between kills"
     );
 }
+
+fn note_texts(peer: &Peer, circle: carecircle_shared::CircleId) -> BTreeSet<String> {
+    let notes: Notes = peer.view(circle);
+    notes.items.values().map(|n| n.text.clone()).collect()
+}
+
+/// Points a peer at another server address (its session, documents and sync states stay).
+fn move_to(peer: &mut Peer, base: &str) {
+    peer.api.base = base.to_string();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_taken_mid_stream_restores_and_clients_re_upload_what_it_lost() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let live = dir.path().join("live");
+    let server = ServerProcess::start(&live, &[]);
+    let api = Api::new(&server.base);
+    let mut c = carecircle_tests::scenario::circle_of_three(&api, "backup").await;
+    c.consumer.add_note(c.id, "before the backup");
+    assert!(c.consumer.sync().await.refusals.is_empty());
+
+    // A writer keeps syncing while the backup runs.
+    let mut writer = Peer::register(&api, "backup-writer").await;
+    let code = invite(&c.consumer.api, c.id, Role::CaseManager).await;
+    accept(&writer.api, &code).await;
+    writer.refresh().await;
+    writer.sync().await;
+    let circle = c.id;
+    let stream = tokio::spawn(async move {
+        for i in 0..30 {
+            writer.add_note(circle, &format!("stream {i}"));
+            writer.sync().await;
+        }
+        writer
+    });
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let copy = dir.path().join("copy.sqlite3");
+    let out = std::process::Command::new(carecircle_tests::process::server_binary())
+        .arg("--data-dir")
+        .arg(&live)
+        .arg("backup")
+        .arg(&copy)
+        .output()
+        .expect("run backup");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("integrity ok"));
+    // A backup never overwrites.
+    let again = std::process::Command::new(carecircle_tests::process::server_binary())
+        .arg("--data-dir")
+        .arg(&live)
+        .arg("backup")
+        .arg(&copy)
+        .output()
+        .expect("run backup");
+    assert!(!again.status.success());
+    let mut writer = stream.await.expect("writer");
+
+    // After the backup: the consumer writes, the carer receives it and writes too.
+    c.consumer
+        .add_note(c.id, "after the backup, by the consumer");
+    assert!(c.consumer.sync().await.refusals.is_empty());
+    c.carer.sync().await;
+    c.carer.add_note(c.id, "after the backup, by the carer");
+    assert!(c.carer.sync().await.refusals.is_empty());
+    c.consumer.sync().await;
+    drop(server);
+
+    // Restore: the copy becomes the database of a new server process.
+    let restored = dir.path().join("restored");
+    std::fs::create_dir_all(&restored).expect("mkdir");
+    std::fs::copy(&copy, restored.join("carecircle.sqlite3")).expect("restore");
+    let server = ServerProcess::start(&restored, &[]);
+    for peer in [
+        &mut c.consumer,
+        &mut c.carer,
+        &mut c.case_manager,
+        &mut writer,
+    ] {
+        move_to(peer, &server.base);
+    }
+    // The consumer holds the carer's note too: relayed, it is accepted under the carer's name.
+    for round in 0..2 {
+        for peer in [
+            &mut c.consumer,
+            &mut c.carer,
+            &mut c.case_manager,
+            &mut writer,
+        ] {
+            let report = peer.sync().await;
+            assert!(
+                report.refusals.is_empty() && report.errors.is_empty(),
+                "round {round}: {report:?}"
+            );
+        }
+    }
+    let expected = note_texts(&c.consumer, c.id);
+    assert!(expected.contains("after the backup, by the carer"));
+    assert!(expected.contains("stream 29"));
+    for peer in [&c.carer, &c.case_manager, &writer] {
+        assert_eq!(note_texts(peer, c.id), expected);
+    }
+    let notes: Notes = c.case_manager.view(c.id);
+    let carer_note = notes
+        .items
+        .values()
+        .find(|n| n.text == "after the backup, by the carer")
+        .expect("carer's note");
+    assert_eq!(carer_note.author, Some(c.carer.session.member));
+    // A fresh device sees it all from the restored server.
+    let mut fresh = Peer::register(&Api::new(&server.base), "backup-fresh").await;
+    let code = invite(&c.consumer.api, c.id, Role::CaseManager).await;
+    accept(&fresh.api, &code).await;
+    fresh.refresh().await;
+    fresh.sync().await;
+    assert_eq!(note_texts(&fresh, c.id), expected);
+}

@@ -2,6 +2,9 @@
 //! uploads that try to exhaust memory or slip past the schema, panics, floods of registrations,
 //! expired tokens, proxies and the headers every answer carries.
 
+use std::sync::Arc;
+
+use carecircle_app::{AppError, CareCircle, SqliteLocalStore};
 use carecircle_server::ServerConfig;
 use carecircle_server::Store;
 use carecircle_server::store::Caller;
@@ -295,7 +298,11 @@ async fn a_broken_change_is_refused_as_malformed() {
 }
 
 async fn get_with_headers(url: &str) -> (u16, reqwest::header::HeaderMap, String) {
-    let r = reqwest::get(url).await.expect("get");
+    let r = carecircle_tests::api::http_client()
+        .get(url)
+        .send()
+        .await
+        .expect("get");
     let status = r.status().as_u16();
     let headers = r.headers().clone();
     (status, headers, r.text().await.expect("body"))
@@ -425,7 +432,7 @@ fn count(server: &TestServer, table: &str) -> i64 {
 
 /// Codes of `n` sign-in attempts with a wrong password, each with `forwarded` as X-Forwarded-For.
 async fn sign_in_codes(base: &str, forwarded: &str, n: usize) -> Vec<String> {
-    let http = reqwest::Client::new();
+    let http = carecircle_tests::api::http_client();
     let mut codes = Vec::new();
     for _ in 0..n {
         let r = http
@@ -477,7 +484,7 @@ async fn registration_is_rate_limited_per_address_and_in_total() {
     config.limits.registrations_per_minute_total = 4;
     config.trusted_proxies = vec!["127.0.0.1/32".parse().expect("cidr")];
     let server = TestServer::start_with(config).await;
-    let http = reqwest::Client::new();
+    let http = carecircle_tests::api::http_client();
     let mut codes = Vec::new();
     for (i, from) in ["203.0.113.1"; 4]
         .into_iter()
@@ -568,4 +575,134 @@ async fn a_panic_inside_a_store_transaction_fails_that_call_and_nothing_else() {
     c.case_manager.sync().await;
     let notes: carecircle_shared::schema::Notes = c.case_manager.view(c.id);
     assert!(notes.items.values().any(|n| n.text == "After the panic"));
+}
+
+#[tokio::test]
+async fn the_app_core_syncs_with_the_server_over_tls() {
+    // A test certificate for 127.0.0.1, written as the operator would give it to the server.
+    let certified = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()])
+        .expect("test certificate");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert, certified.cert.pem()).expect("write cert");
+    std::fs::write(&key, certified.signing_key.serialize_pem()).expect("write key");
+    let tls = carecircle_server::tls::server_config(&cert, &key).expect("tls config");
+
+    let store = Arc::new(
+        carecircle_server::SqliteStore::open(&dir.path().join("carecircle.sqlite3"))
+            .expect("store"),
+    );
+    let app = carecircle_server::router(store, test_config()).expect("router");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("https://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(carecircle_server::serve_tls(
+        listener,
+        tls,
+        app,
+        std::future::pending(),
+    ));
+
+    let device = |name: &'static str| {
+        let (path, base) = (dir.path().join(format!("{name}.sqlite3")), base.clone());
+        let pem = certified.cert.pem();
+        async move {
+            let store = SqliteLocalStore::open(&path).expect("local store");
+            let mut core = CareCircle::open(Box::new(store), &base)
+                .await
+                .expect("open core");
+            // Without trusting the certificate, HTTPS refuses the server.
+            let refused = core
+                .register(name, "a long test password", name, "phone")
+                .await;
+            assert_eq!(refused.map(|_| ()), Err(AppError::Offline));
+            core.trust_certificates(pem.as_bytes()).expect("trust");
+            core.register(name, "a long test password", name, "phone")
+                .await
+                .expect("register over TLS");
+            core
+        }
+    };
+    let mut consumer = device("tls-consumer").await;
+    let mut carer = device("tls-carer").await;
+    let circle = consumer
+        .create_circle("TLS", Role::Consumer)
+        .await
+        .expect("circle");
+    consumer.sync().await.expect("sync");
+    let code = consumer
+        .invite(circle, Role::Carer, None)
+        .await
+        .expect("invite")
+        .code;
+    carer.join(&code, None).await.expect("join");
+    carer.sync().await.expect("carer's first sync over TLS");
+    carer
+        .add_note(circle, "Written over HTTPS", None)
+        .await
+        .expect("note");
+    carer.sync().await.expect("carer sync over TLS");
+    consumer.sync().await.expect("consumer sync over TLS");
+    let notes: carecircle_shared::schema::Notes = consumer.view(circle).expect("notes");
+    assert!(notes.items.values().any(|n| n.text == "Written over HTTPS"));
+    // Plain HTTP to the TLS port gets no answer.
+    let plain = Api::new(&base.replace("https://", "http://"))
+        .get("/healthz")
+        .await;
+    assert_ne!(plain.status, 200);
+}
+
+/// The server process's current resident memory, in KiB (Linux `VmRSS`).
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("proc status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_registrations_queues_for_the_hashers_and_memory_comes_back() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = ServerProcess::start(dir.path(), &[]);
+    let pid = server.child.id();
+    let api = Api::new(&server.base);
+    // Warm up: the hashing threads have hashed once.
+    for i in 0..4 {
+        api.register(&format!("warm-{i}"), &ActorId::random())
+            .await
+            .ok::<serde_json::Value>();
+    }
+    let (baseline, peak_before) = (rss_kib(pid), peak_rss_kib(pid));
+    let burst: Vec<_> = (0..128)
+        .map(|i| {
+            let api = api.clone();
+            tokio::spawn(async move {
+                api.register(&format!("burst-{i}"), &ActorId::random())
+                    .await
+                    .status
+            })
+        })
+        .collect();
+    let mut created = 0;
+    for b in burst {
+        if b.await.expect("task") == 201 {
+            created += 1;
+        }
+    }
+    assert_eq!(created, 128);
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let peak_growth = (peak_rss_kib(pid) - peak_before) / 1024;
+    let after = rss_kib(pid) / 1024;
+    let baseline = baseline / 1024;
+    println!(
+        "128 parallel registrations: RSS {baseline} MiB before, peak +{peak_growth} MiB, {after} MiB after"
+    );
+    assert!(peak_growth < 128, "peak RSS grew by {peak_growth} MiB");
+    assert!(
+        after < baseline + 64,
+        "RSS {after} MiB after, {baseline} MiB before"
+    );
 }

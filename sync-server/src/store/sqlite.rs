@@ -26,7 +26,7 @@ use super::migrations::MIGRATIONS;
 use super::{Caller, Credentials, NewDevice, ServerEdit, Store};
 use crate::clock::now;
 use crate::error::{ApiError, ApiResult};
-use crate::exchange::{self, Uploader};
+use crate::exchange::{self, Author, Uploader};
 
 /// Appended change chunks per document before they are folded into a new snapshot.
 const CHUNKS_BEFORE_COMPACTION: i64 = 64;
@@ -45,6 +45,34 @@ pub enum OpenError {
     /// The file was written by a newer server.
     #[error("the database schema (version {0}) is newer than this server understands")]
     TooNew(i64),
+    /// A backup's destination already exists (a backup never overwrites anything).
+    #[error("{0} already exists; a backup never overwrites a file")]
+    Exists(String),
+    /// The copy failed its integrity check.
+    #[error("the backup copy failed its integrity check: {0}")]
+    Corrupt(String),
+}
+
+/// Copies the database at `from` to the new file `to` with SQLite's online backup API (one
+/// step, so the copy is one consistent snapshot even while a server writes), then checks the
+/// copy's integrity. Returns the copy's size in bytes.
+pub fn backup(from: &Path, to: &Path) -> Result<u64, OpenError> {
+    if to.exists() {
+        return Err(OpenError::Exists(to.display().to_string()));
+    }
+    let source = Connection::open_with_flags(from, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    source.busy_timeout(std::time::Duration::from_secs(10))?;
+    let mut copy = Connection::open(to)?;
+    {
+        let backup = rusqlite::backup::Backup::new(&source, &mut copy)?;
+        backup.step(-1)?;
+    }
+    let check: String = copy.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+    if check != "ok" {
+        return Err(OpenError::Corrupt(check));
+    }
+    drop(copy);
+    Ok(std::fs::metadata(to).map(|m| m.len()).unwrap_or(0))
 }
 
 /// The SQLite store.
@@ -1181,6 +1209,7 @@ impl Store for SqliteStore {
                             role: ready.role,
                             access: ready.access,
                             actors: &actors,
+                            relayable: &ready.relayable,
                         };
                         let step = exchange::step(
                             ready.stored.kind,
@@ -1336,6 +1365,8 @@ struct Ready {
     access: Access,
     state: Option<Vec<u8>>,
     message: Option<Vec<u8>>,
+    /// Other writers' device actors (only looked up when a message came).
+    relayable: HashMap<String, Author>,
 }
 
 /// One document after the exchange.
@@ -1388,6 +1419,10 @@ fn prepare(
         })
         .optional()
         .map_err(db)?;
+    let relayable = match &entry.message {
+        Some(_) if access.can_write() => relayable_actors(tx, circle, kind, device)?,
+        _ => HashMap::new(),
+    };
     Ok(Prepared::Ready(Box::new(Ready {
         doc: entry.doc,
         stored,
@@ -1395,7 +1430,53 @@ fn prepare(
         access,
         state,
         message: entry.message.map(|b| b.0),
+        relayable,
     })))
+}
+
+/// The actors of every device (but `device`) of the circle's current members who may write
+/// `kind`, with whose they are.
+fn relayable_actors(
+    tx: &Transaction<'_>,
+    circle: CircleId,
+    kind: DocKind,
+    device: DeviceId,
+) -> ApiResult<HashMap<String, Author>> {
+    let mut stmt = tx
+        .prepare_cached(
+            "SELECT da.actor, d.account_id, m.role FROM device_actors da
+             JOIN devices d ON d.id = da.device_id
+             JOIN memberships m ON m.account_id = d.account_id AND m.circle_id = ?1
+                 AND m.revoked_at IS NULL
+             JOIN member_access ma ON ma.circle_id = m.circle_id AND ma.account_id = m.account_id
+                 AND ma.kind = ?2 AND ma.access = 'write'
+             WHERE da.device_id != ?3",
+        )
+        .map_err(db)?;
+    let rows = stmt
+        .query_map(
+            params![circle.to_string(), kind.as_str(), device.to_string()],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            },
+        )
+        .map_err(db)?;
+    let mut out = HashMap::new();
+    for row in rows {
+        let (actor, member, role) = row.map_err(db)?;
+        out.insert(
+            actor,
+            Author {
+                member: parse(&member)?,
+                role: parse(&role)?,
+            },
+        );
+    }
+    Ok(out)
 }
 
 /// Where a document belongs, without loading it.
@@ -1443,7 +1524,8 @@ fn commit_step(
     if let Some(chunk) = &step.merged_chunk {
         if access.can_write() {
             append_chunk(tx, id, &ready.stored, chunk)?;
-            log(tx, log_row(LogAction::Write, ""))?;
+            let detail = if step.relayed { "relayed" } else { "" };
+            log(tx, log_row(LogAction::Write, detail))?;
         } else {
             refused = refusal(
                 ErrorCode::Forbidden,
