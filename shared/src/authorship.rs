@@ -1,4 +1,6 @@
-//! Item rules inside `notes` and `questions`: only an item's author changes it (answers aside).
+//! Item rules inside `notes` and `questions`: only an item's author changes it (answers aside);
+//! and in every document, a field that names a member (who double-checked, who added an item)
+//! can only be set to the member making the change.
 //!
 //! The server runs this on the fork of every upload, comparing the document before and after
 //! the uploaded changes, so the rule holds whatever the uploading app does.
@@ -9,7 +11,7 @@ use crate::document::{DocError, Document};
 use crate::ids::{ItemId, MemberId};
 use crate::policy::{self, DocKind, ItemRule};
 use crate::role::Role;
-use crate::schema::{Notes, Question, Questions};
+use crate::schema::{Appointments, Notes, Plan, Question, Questions};
 
 /// Why an upload broke an item rule.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -26,7 +28,8 @@ pub enum ItemRuleError {
 }
 
 /// Checks that every item that differs between `before` and `after` was changed as `member`
-/// (of `role`) is allowed to by [`policy::item_rule`].
+/// (of `role`) is allowed to by [`policy::item_rule`], and that every member-naming field the
+/// change set names `member`.
 pub fn check_item_rules(
     kind: DocKind,
     role: Role,
@@ -34,6 +37,7 @@ pub fn check_item_rules(
     before: &Document,
     after: &Document,
 ) -> Result<(), ItemRuleError> {
+    check_member_fields(kind, member, before, after)?;
     match policy::item_rule(kind) {
         ItemRule::AnyWriter => Ok(()),
         ItemRule::AuthorOnly => {
@@ -66,6 +70,41 @@ pub fn check_item_rules(
                     .ok_or(ItemRuleError::NotAuthor { item: id.clone() })
             })
         }
+    }
+}
+
+/// Fields naming a member (`double_checked_by`, `created_by`; a note's author and a question's
+/// asker and answerer are covered by the item rules) may change only to `member` or to none.
+fn check_member_fields(
+    kind: DocKind,
+    member: MemberId,
+    before: &Document,
+    after: &Document,
+) -> Result<(), ItemRuleError> {
+    let named_ok = |old: Option<MemberId>, new: Option<MemberId>| {
+        old == new || new.is_none() || new == Some(member)
+    };
+    match kind {
+        DocKind::Appointments => {
+            let (b, a): (Appointments, Appointments) = (before.view()?, after.view()?);
+            each_changed(&b.items, &a.items, |id, old, new| {
+                let Some(new) = new else { return Ok(()) };
+                let ok = named_ok(old.and_then(|o| o.double_checked_by), new.double_checked_by)
+                    && named_ok(old.and_then(|o| o.created_by), new.created_by);
+                ok.then_some(())
+                    .ok_or(ItemRuleError::NotAuthor { item: id.clone() })
+            })
+        }
+        DocKind::Plan => {
+            let (b, a): (Plan, Plan) = (before.view()?, after.view()?);
+            each_changed(&b.goals, &a.goals, |id, old, new| {
+                let Some(new) = new else { return Ok(()) };
+                named_ok(old.and_then(|o| o.created_by), new.created_by)
+                    .then_some(())
+                    .ok_or(ItemRuleError::NotAuthor { item: id.clone() })
+            })
+        }
+        DocKind::Team | DocKind::Questions | DocKind::Notes => Ok(()),
     }
 }
 

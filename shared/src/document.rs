@@ -248,6 +248,15 @@ impl Document {
         with_schema!(self.kind, T => self.view::<T>().map(|_| ()))
     }
 
+    /// Checks what the operations in `new` wrote (keys, kinds, losing values) against the
+    /// schema, as the server does for an upload: see [`crate::shape`].
+    pub fn check_written(
+        &self,
+        new: &crate::shape::NewOps,
+    ) -> Result<(), crate::shape::ShapeError> {
+        with_schema!(self.kind, T => crate::shape::check_written::<T>(&self.doc, new))
+    }
+
     /// Checks what differs between `before` and this document (items and sections that are
     /// new or changed), as the server does for an upload before merging it.
     pub fn validate_change_from(&self, before: &Document, links: &Links) -> Result<(), DocError> {

@@ -14,6 +14,7 @@ pub mod limits;
 pub mod policy;
 pub mod role;
 pub mod schema;
+pub mod shape;
 pub mod time;
 pub mod validation;
 pub mod wire;

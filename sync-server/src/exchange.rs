@@ -11,6 +11,7 @@ use carecircle_shared::automerge::sync::{self, SyncDoc};
 use carecircle_shared::automerge::{Automerge, Change, ChangeHash};
 use carecircle_shared::document::CommitMessage;
 use carecircle_shared::limits::MAX_INFLATION_FACTOR;
+use carecircle_shared::shape::NewOps;
 use carecircle_shared::wire::{ErrorCode, Refusal};
 use carecircle_shared::{Access, DocKind, Document, Links, MemberId, Role};
 
@@ -199,16 +200,21 @@ fn receive(
         ));
     }
     let before = Document::from_automerge(kind, std::mem::take(doc));
-    let verdict = if relayed {
-        // Each change is checked as its own author's, one at a time in causal order.
-        check_each(kind, &before, &new_changes, &authors)
-    } else {
-        let after = Document::from_automerge(kind, fork);
-        let author = Author {
-            member: uploader.member,
-            role: uploader.role,
-        };
-        check_content(kind, author, &before, &after).map(|()| after)
+    let after = Document::from_automerge(kind, fork);
+    let verdict = match after.check_written(&NewOps::of(&new_changes)) {
+        Err(_) => Err(refusal(
+            ErrorCode::Invalid,
+            "the change writes something the document's schema does not have",
+        )),
+        // Each relayed change is checked as its own author's, one at a time in causal order.
+        Ok(()) if relayed => check_each(kind, &before, &new_changes, &authors),
+        Ok(()) => {
+            let author = Author {
+                member: uploader.member,
+                role: uploader.role,
+            };
+            check_content(kind, author, &before, &after).map(|()| after)
+        }
     };
     match verdict {
         Ok(after) => {

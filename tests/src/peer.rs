@@ -3,13 +3,17 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use carecircle_shared::automerge::ActorId;
 use carecircle_shared::automerge::sync::{self, SyncDoc as _};
+use carecircle_shared::automerge::transaction::{CommitOptions, Transaction};
+use carecircle_shared::automerge::{ActorId, AutomergeError};
+use carecircle_shared::document::CommitMessage;
 use carecircle_shared::schema::{DocSchema, Note, Notes};
 use carecircle_shared::wire::{
     Bytes, CircleSummary, Refusal, Session, SyncDoc, SyncRequest, SyncResponse,
 };
-use carecircle_shared::{CircleId, DocKind, Document, DocumentId, Links, ValidationError};
+use carecircle_shared::{
+    CircleId, DocKind, Document, DocumentId, Links, MemberId, ValidationError,
+};
 
 use crate::api::{Api, Reply};
 
@@ -103,6 +107,36 @@ impl Peer {
         let doc = self.docs.get_mut(&id).expect("doc");
         doc.change(member, what, now(), &Links::unknown(), f)
             .expect("local edit")
+    }
+
+    /// Makes a raw change on my copy of `kind` (bypassing the edit helper), its commit message
+    /// naming `by`.
+    pub fn raw_change(
+        &mut self,
+        circle: CircleId,
+        kind: DocKind,
+        by: MemberId,
+        f: impl FnOnce(&mut Transaction<'_>),
+    ) {
+        let id = self.doc_id(circle, kind);
+        let doc = self.docs.get_mut(&id).expect("doc").automerge_mut();
+        let message = CommitMessage {
+            by,
+            what: "raw".into(),
+        }
+        .encode();
+        doc.transact_with(
+            |_| {
+                CommitOptions::default()
+                    .with_message(message)
+                    .with_time(now().millis())
+            },
+            |tx| {
+                f(tx);
+                Ok::<_, AutomergeError>(())
+            },
+        )
+        .expect("raw change");
     }
 
     /// Adds a note of mine to my copy of the circle's notes.

@@ -4,8 +4,12 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-/// The server binary, built next to the test executables (built here if missing).
+/// The server binary: `CARECIRCLE_SERVER_BIN` when set (to measure another build), else the
+/// one built next to the test executables (built here if missing).
 pub fn server_binary() -> PathBuf {
+    if let Some(bin) = std::env::var_os("CARECIRCLE_SERVER_BIN") {
+        return PathBuf::from(bin);
+    }
     let exe = std::env::current_exe().expect("test executable");
     let dir = exe.parent().and_then(Path::parent).expect("target dir");
     let bin = dir.join("carecircle-server");
@@ -42,8 +46,10 @@ impl ServerProcess {
             .args(["--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
             .args(["--login-attempts-per-minute", "100000"])
-            .args(["--registrations-per-minute", "100000"])
-            .args(["--registrations-per-minute-total", "100000"])
+            .args(["--invite-attempts-per-minute", "100000"])
+            // As environment variables, which a build without these settings ignores.
+            .env("CARECIRCLE_REGISTRATIONS_PER_MINUTE", "100000")
+            .env("CARECIRCLE_REGISTRATIONS_PER_MINUTE_TOTAL", "100000")
             .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

@@ -1,13 +1,11 @@
 //! Every endpoint, including bad input: each failure gets its stable code and changes nothing.
 
 use carecircle_server::ServerConfig;
-use carecircle_shared::automerge::transaction::{CommitOptions, Transactable};
+use carecircle_shared::automerge::transaction::Transactable;
 use carecircle_shared::automerge::{ActorId, ROOT, ReadDoc};
-use carecircle_shared::document::CommitMessage;
 use carecircle_shared::schema::*;
 use carecircle_shared::wire::{AccessLogEntry, CircleDetail, CircleSummary, DeviceInfo, Session};
 use carecircle_shared::{DocKind, Role};
-use carecircle_tests::peer::now;
 use carecircle_tests::scenario::{accept, circle_of_three, invite};
 use carecircle_tests::server::test_config;
 use carecircle_tests::{Api, Peer, TestServer};
@@ -666,35 +664,6 @@ async fn bad_sync_input_is_refused_and_changes_nothing() {
     assert_eq!(a, b);
 }
 
-/// Makes a raw change on a peer's copy (bypassing the app's edit helper).
-fn raw_change(
-    peer: &mut Peer,
-    circle: carecircle_shared::CircleId,
-    kind: DocKind,
-    by: carecircle_shared::MemberId,
-    f: impl FnOnce(&mut carecircle_shared::automerge::transaction::Transaction<'_>),
-) {
-    let id = peer.doc_id(circle, kind);
-    let doc = peer.docs.get_mut(&id).expect("doc").automerge_mut();
-    let message = CommitMessage {
-        by,
-        what: "raw".into(),
-    }
-    .encode();
-    doc.transact_with(
-        |_| {
-            CommitOptions::default()
-                .with_message(message)
-                .with_time(now().millis())
-        },
-        |tx| {
-            f(tx);
-            Ok::<_, carecircle_shared::automerge::AutomergeError>(())
-        },
-    )
-    .expect("raw change");
-}
-
 #[tokio::test]
 async fn forged_read_only_invalid_and_foreign_item_uploads_are_refused() {
     let server = TestServer::start().await;
@@ -729,16 +698,11 @@ async fn forged_read_only_invalid_and_foreign_item_uploads_are_refused() {
         .get_mut(&appts_q)
         .expect("doc")
         .set_actor(c.carer.actor.clone());
-    raw_change(
-        &mut c.carer,
-        circle,
-        DocKind::Questions,
-        consumer_id,
-        |tx| {
+    c.carer
+        .raw_change(circle, DocKind::Questions, consumer_id, |tx| {
             let items = tx.get(ROOT, "items").expect("get").expect("items").1;
             tx.put(&items, "nonsense", "x").expect("put");
-        },
-    );
+        });
     let report = c.carer.sync_docs(&[appts_q]).await;
     assert_eq!(report.refusals[&appts_q].code.as_str(), "unknown_actor");
 
@@ -757,15 +721,10 @@ async fn forged_read_only_invalid_and_foreign_item_uploads_are_refused() {
 
     // Schema: a change that breaks the document's shape.
     let cm_id = c.case_manager.session.member;
-    raw_change(
-        &mut c.case_manager,
-        circle,
-        DocKind::Appointments,
-        cm_id,
-        |tx| {
+    c.case_manager
+        .raw_change(circle, DocKind::Appointments, cm_id, |tx| {
             tx.put(ROOT, "items", "not a map").expect("put");
-        },
-    );
+        });
     let appts = c.case_manager.doc_id(circle, DocKind::Appointments);
     let report = c.case_manager.sync_docs(&[appts]).await;
     assert_eq!(report.refusals[&appts].code.as_str(), "invalid");

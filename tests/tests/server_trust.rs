@@ -8,11 +8,12 @@ use carecircle_app::{AppError, CareCircle, SqliteLocalStore};
 use carecircle_server::ServerConfig;
 use carecircle_server::Store;
 use carecircle_server::store::Caller;
-use carecircle_shared::automerge::{ActorId, sync};
+use carecircle_shared::automerge::{ActorId, ScalarValue, sync};
+use carecircle_shared::schema::{Appointment, Appointments, Goal, Plan};
 use carecircle_shared::wire::{
     AccessLogEntry, Bytes, ErrorCode, InviteInfo, LogAction, SyncDoc, SyncRequest, SyncResponse,
 };
-use carecircle_shared::{CircleId, DocKind, DocumentId, InviteId, Role};
+use carecircle_shared::{CircleId, DocKind, Document, DocumentId, InviteId, Role};
 use carecircle_tests::process::ServerProcess;
 use carecircle_tests::scenario::{accept, circle_of_three, invite};
 use carecircle_tests::server::test_config;
@@ -705,4 +706,159 @@ async fn a_burst_of_registrations_queues_for_the_hashers_and_memory_comes_back()
         after < baseline + 64,
         "RSS {after} MiB after, {baseline} MiB before"
     );
+}
+
+#[tokio::test]
+async fn a_field_that_names_a_member_must_name_the_uploader() {
+    let server = TestServer::start().await;
+    let mut c = circle_of_three(&server.api(), "naming").await;
+    let carer = c.carer.session.member;
+    let me = c.case_manager.session.member;
+    // The case manager claims the carer double-checked an appointment.
+    c.case_manager
+        .edit(c.id, "Added an appointment", |a: &mut Appointments| {
+            let appt = Appointment {
+                purpose: "Review".into(),
+                start: "2026-12-10T10:00:00+11:00".into(),
+                end: "2026-12-10T11:00:00+11:00".into(),
+                double_checked_by: Some(carer),
+                double_checked_at: Some(carecircle_tests::peer::now()),
+                created_by: Some(me),
+                ..Default::default()
+            };
+            a.items.insert(appt.id.clone(), appt);
+            Ok(())
+        });
+    let report = c.case_manager.sync().await;
+    let codes: Vec<_> = report.refusals.values().map(|r| r.code.as_str()).collect();
+    assert_eq!(codes, ["not_author"]);
+    // And a goal "added by" the consumer.
+    let consumer = c.consumer.session.member;
+    let mut fresh = Peer::register(&server.api(), "naming-cm2").await;
+    let code = invite(&c.consumer.api, c.id, Role::CaseManager).await;
+    accept(&fresh.api, &code).await;
+    fresh.refresh().await;
+    fresh.sync().await;
+    fresh.edit(c.id, "Added a goal", |p: &mut Plan| {
+        let goal = Goal {
+            goal: "Walk daily".into(),
+            created_by: Some(consumer),
+            ..Default::default()
+        };
+        p.goals.insert(goal.id.clone(), goal);
+        Ok(())
+    });
+    let report = fresh.sync().await;
+    let codes: Vec<_> = report.refusals.values().map(|r| r.code.as_str()).collect();
+    assert_eq!(codes, ["not_author"]);
+}
+
+#[tokio::test]
+async fn unknown_keys_and_losing_values_are_checked_not_only_winners() {
+    use carecircle_shared::automerge::transaction::Transactable;
+    use carecircle_shared::automerge::{ROOT, ReadDoc};
+    let server = TestServer::start().await;
+    let mut c = circle_of_three(&server.api(), "shape").await;
+    let me = c.consumer.session.member;
+    let notes = c.consumer.doc_id(c.id, DocKind::Notes);
+
+    // An unknown key at the root, and one inside an item: the typed view would ignore both.
+    c.consumer.add_note(c.id, "A note");
+    assert!(c.consumer.sync().await.refusals.is_empty());
+    let clean = c.consumer.docs[&notes].save();
+    let reset = |peer: &mut Peer| {
+        let mut doc = Document::load(DocKind::Notes, &clean).expect("load");
+        doc.set_actor(peer.actor.clone());
+        peer.docs.insert(notes, doc);
+        peer.states.remove(&notes);
+    };
+    c.consumer.raw_change(c.id, DocKind::Notes, me, |tx| {
+        tx.put(ROOT, "smuggled", "x").expect("put");
+    });
+    let report = c.consumer.sync_docs(&[notes]).await;
+    assert_eq!(report.refusals[&notes].code.as_str(), "invalid");
+    reset(&mut c.consumer);
+    c.consumer.raw_change(c.id, DocKind::Notes, me, |tx| {
+        let items = tx.get(ROOT, "items").expect("get").expect("items").1;
+        let key = tx.keys(&items).next().expect("a note");
+        let note = tx.get(&items, key.as_str()).expect("get").expect("note").1;
+        tx.put(&note, "smuggled", "x").expect("put");
+    });
+    let report = c.consumer.sync_docs(&[notes]).await;
+    assert_eq!(report.refusals[&notes].code.as_str(), "invalid");
+    reset(&mut c.consumer);
+
+    // A losing value: two concurrent puts of the note's text from two of this device's actors;
+    // the well-formed one wins (higher actor), a number where text belongs loses.
+    let high = ActorId::from(&[0xffu8; 16][..]);
+    let low = ActorId::from(&[0x01u8; 16][..]);
+    for actor in [&high, &low] {
+        let r = c
+            .consumer
+            .api
+            .post(
+                "/v1/devices/current/actors",
+                &json!({"actor": actor.to_hex_string()}),
+            )
+            .await;
+        assert_eq!(r.status, 204, "{r:?}");
+    }
+    let put_text = |doc: &mut Document, actor: &ActorId, value: ScalarValue| {
+        doc.set_actor(actor.clone());
+        let message = carecircle_shared::document::CommitMessage {
+            by: me,
+            what: "Edited a note".into(),
+        }
+        .encode();
+        doc.automerge_mut()
+            .transact_with(
+                |_| {
+                    carecircle_shared::automerge::transaction::CommitOptions::default()
+                        .with_message(message)
+                        .with_time(carecircle_tests::peer::now().millis())
+                },
+                |tx| {
+                    let items = tx.get(ROOT, "items").expect("get").expect("items").1;
+                    let key = tx.keys(&items).next().expect("a note");
+                    let note = tx.get(&items, key.as_str()).expect("get").expect("note").1;
+                    tx.put(&note, "text", value)
+                },
+            )
+            .expect("put");
+    };
+    let mut good = Document::load(DocKind::Notes, &clean).expect("load");
+    put_text(&mut good, &high, ScalarValue::Str("Edited".into()));
+    let mut bad = Document::load(DocKind::Notes, &clean).expect("load");
+    put_text(&mut bad, &low, ScalarValue::Int(42));
+    good.automerge_mut()
+        .merge(bad.automerge_mut())
+        .expect("merge");
+    // The typed view sees only the winner, which is fine.
+    good.validate().expect("the winner alone is valid");
+    good.set_actor(c.consumer.actor.clone());
+    c.consumer.docs.insert(notes, good);
+    c.consumer.states.remove(&notes);
+    let report = c.consumer.sync_docs(&[notes]).await;
+    assert_eq!(report.refusals[&notes].code.as_str(), "invalid");
+
+    // The same conflict with two well-formed values is an ordinary conflict, accepted.
+    let mut one = Document::load(DocKind::Notes, &clean).expect("load");
+    put_text(&mut one, &high, ScalarValue::Str("Edited here".into()));
+    let mut two = Document::load(DocKind::Notes, &clean).expect("load");
+    put_text(&mut two, &low, ScalarValue::Str("Edited there".into()));
+    one.automerge_mut()
+        .merge(two.automerge_mut())
+        .expect("merge");
+    one.set_actor(c.consumer.actor.clone());
+    c.consumer.docs.insert(notes, one);
+    c.consumer.states.remove(&notes);
+    let report = c.consumer.sync_docs(&[notes]).await;
+    assert!(report.refusals.is_empty(), "{report:?}");
+    // Another member receives both values: the conflict is kept for people to settle.
+    c.carer.sync().await;
+    let doc = c.carer.docs[&c.carer.doc_id(c.id, DocKind::Notes)].automerge();
+    let items = doc.get(ROOT, "items").expect("get").expect("items").1;
+    let key = doc.keys(&items).next().expect("a note");
+    let note = doc.get(&items, key.as_str()).expect("get").expect("note").1;
+    assert_eq!(doc.get_all(&note, "text").expect("text").len(), 2);
 }
