@@ -69,6 +69,25 @@ pub fn check(changes: &ChunkList, budget: usize) -> Result<(), UploadError> {
     Ok(())
 }
 
+/// A compressed-change chunk around `deflated` (the header with a zero checksum): what a
+/// hostile client can send; for tests and fuzzing.
+pub fn compressed_change_chunk(deflated: &[u8]) -> Vec<u8> {
+    let mut chunk = MAGIC.to_vec();
+    chunk.extend([0, 0, 0, 0, COMPRESSED_CHANGE]);
+    let mut len = deflated.len();
+    loop {
+        let byte = (len & 0x7f) as u8;
+        len >>= 7;
+        if len == 0 {
+            chunk.push(byte);
+            break;
+        }
+        chunk.push(byte | 0x80);
+    }
+    chunk.extend(deflated);
+    chunk
+}
+
 fn spend(left: &mut usize, n: usize) -> Result<(), UploadError> {
     *left = left.checked_sub(n).ok_or(UploadError::TooLarge)?;
     Ok(())
@@ -233,20 +252,7 @@ mod tests {
         for _ in 0..64 {
             encoder.write_all(&[0u8; 1 << 20]).expect("deflate");
         }
-        let body = encoder.finish().expect("deflate");
-        let mut bomb = MAGIC.to_vec();
-        bomb.extend([0, 0, 0, 0, COMPRESSED_CHANGE]);
-        let mut len = body.len();
-        loop {
-            let byte = (len & 0x7f) as u8;
-            len >>= 7;
-            if len == 0 {
-                bomb.push(byte);
-                break;
-            }
-            bomb.push(byte | 0x80);
-        }
-        bomb.extend(body);
+        let bomb = compressed_change_chunk(&encoder.finish().expect("deflate"));
         assert!(bomb.len() < 1 << 20);
         assert_eq!(
             check(&ChunkList::from(bomb), 16 << 20),

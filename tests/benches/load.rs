@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use carecircle_shared::schema::Notes;
 use carecircle_shared::{CircleId, ItemId, Role};
-use carecircle_tests::process::ServerProcess;
+use carecircle_tests::process::{ServerProcess, status_kib};
 use carecircle_tests::scenario::{accept, invite};
 use carecircle_tests::{Api, Peer};
 use serde_json::json;
@@ -27,17 +27,6 @@ fn setting(name: &str, default: u64) -> u64 {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-fn kib(pid: u32, field: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix(field))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        })
-        .unwrap_or(0)
 }
 
 /// What one client did.
@@ -126,7 +115,7 @@ async fn run() {
         }
     }
     peers.truncate(clients);
-    let rss_before = kib(pid, "VmRSS:");
+    let rss_before = status_kib(pid, "VmRSS:");
 
     let stop = Arc::new(AtomicBool::new(false));
     let started = Instant::now();
@@ -146,7 +135,7 @@ async fn run() {
         all.acknowledged.extend(t.acknowledged);
     }
     let elapsed = started.elapsed().as_secs_f64();
-    let peak = kib(pid, "VmHWM:");
+    let peak = status_kib(pid, "VmHWM:");
 
     // Every acknowledged note is on a fresh device.
     let mut fresh = Peer::register(&api, "load-fresh").await;

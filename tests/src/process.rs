@@ -30,6 +30,18 @@ pub fn server_binary() -> PathBuf {
     bin
 }
 
+/// A field of a process's `/proc/PID/status` in KiB (`VmRSS:` now, `VmHWM:` the peak), or 0.
+pub fn status_kib(pid: u32, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix(field))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
 /// A running server process.
 #[derive(Debug)]
 pub struct ServerProcess {

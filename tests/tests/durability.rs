@@ -137,6 +137,17 @@ fn note_texts(peer: &Peer, circle: carecircle_shared::CircleId) -> BTreeSet<Stri
     notes.items.values().map(|n| n.text.clone()).collect()
 }
 
+/// `carecircle-server --data-dir DATA backup COPY`.
+fn backup(data: &std::path::Path, copy: &std::path::Path) -> std::process::Output {
+    std::process::Command::new(carecircle_tests::process::server_binary())
+        .arg("--data-dir")
+        .arg(data)
+        .arg("backup")
+        .arg(copy)
+        .output()
+        .expect("run backup")
+}
+
 /// Points a peer at another server address (its session, documents and sync states stay).
 fn move_to(peer: &mut Peer, base: &str) {
     peer.api.base = base.to_string();
@@ -168,13 +179,7 @@ async fn a_backup_taken_mid_stream_restores_and_clients_re_upload_what_it_lost()
     });
     tokio::time::sleep(Duration::from_millis(150)).await;
     let copy = dir.path().join("copy.sqlite3");
-    let out = std::process::Command::new(carecircle_tests::process::server_binary())
-        .arg("--data-dir")
-        .arg(&live)
-        .arg("backup")
-        .arg(&copy)
-        .output()
-        .expect("run backup");
+    let out = backup(&live, &copy);
     assert!(
         out.status.success(),
         "{}",
@@ -182,14 +187,7 @@ async fn a_backup_taken_mid_stream_restores_and_clients_re_upload_what_it_lost()
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("integrity ok"));
     // A backup never overwrites.
-    let again = std::process::Command::new(carecircle_tests::process::server_binary())
-        .arg("--data-dir")
-        .arg(&live)
-        .arg("backup")
-        .arg(&copy)
-        .output()
-        .expect("run backup");
-    assert!(!again.status.success());
+    assert!(!backup(&live, &copy).status.success());
     let mut writer = stream.await.expect("writer");
 
     // After the backup: the consumer writes, the carer receives it and writes too.

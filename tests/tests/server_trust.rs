@@ -14,7 +14,7 @@ use carecircle_shared::wire::{
     AccessLogEntry, Bytes, ErrorCode, InviteInfo, LogAction, SyncDoc, SyncRequest, SyncResponse,
 };
 use carecircle_shared::{CircleId, DocKind, Document, DocumentId, InviteId, Role};
-use carecircle_tests::process::ServerProcess;
+use carecircle_tests::process::{ServerProcess, status_kib};
 use carecircle_tests::scenario::{accept, circle_of_three, invite};
 use carecircle_tests::server::test_config;
 use carecircle_tests::{Api, Peer, Reply, TestServer};
@@ -187,20 +187,7 @@ fn deflate_bomb(mib: usize) -> Vec<u8> {
     for _ in 0..mib {
         encoder.write_all(&[0u8; 1 << 20]).expect("deflate");
     }
-    let body = encoder.finish().expect("deflate");
-    let mut chunk = vec![0x85, 0x6f, 0x4a, 0x83, 0, 0, 0, 0, 2];
-    let mut len = body.len();
-    loop {
-        let byte = (len & 0x7f) as u8;
-        len >>= 7;
-        if len == 0 {
-            chunk.push(byte);
-            break;
-        }
-        chunk.push(byte | 0x80);
-    }
-    chunk.extend(body);
-    chunk
+    carecircle_server::upload::compressed_change_chunk(&encoder.finish().expect("deflate"))
 }
 
 async fn upload(peer: &Peer, doc: DocumentId, message: Vec<u8>) -> Reply {
@@ -228,12 +215,7 @@ fn refusal_code(reply: &Reply) -> Option<String> {
 
 /// The server process's peak resident memory so far, in KiB (Linux `VmHWM`).
 fn peak_rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("proc status");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmHWM")
+    status_kib(pid, "VmHWM:")
 }
 
 #[tokio::test]
@@ -656,12 +638,7 @@ async fn the_app_core_syncs_with_the_server_over_tls() {
 
 /// The server process's current resident memory, in KiB (Linux `VmRSS`).
 fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("proc status");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmRSS")
+    status_kib(pid, "VmRSS:")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
