@@ -319,7 +319,7 @@ pub fn explain(e: &AppError) -> String {
         AppError::Offline => {
             "You are offline. Your work is saved on this device and will sync later.".into()
         }
-        AppError::Server { code, .. } => match code {
+        AppError::Server { code, message } => match code {
             C::InvalidCredentials => "That username and password do not match.".into(),
             C::UsernameTaken => "That username is taken; try another.".into(),
             C::WeakPassword => "Please choose a longer password (at least 10 characters).".into(),
@@ -327,12 +327,20 @@ pub fn explain(e: &AppError) -> String {
             C::InviteInvalid => "That invite code was not recognised.".into(),
             C::InviteExpired => "That invite code has expired; ask for a new one.".into(),
             C::InviteUsed => "That invite code has already been used.".into(),
+            C::InviteCancelled => {
+                "That invite code was cancelled, or the person who made it can no longer invite; ask for a new one."
+                    .into()
+            }
             C::AlreadyMember => "You are already in that circle.".into(),
             C::RateLimited => "Too many tries; wait a minute and try again.".into(),
             C::Unauthorized => {
                 "You have been signed out on this device; please sign in again.".into()
             }
-            C::Forbidden | C::Revoked => "You may not do that in this circle.".into(),
+            C::Revoked => "You were removed from that circle; only a new invite lets you back in."
+                .into(),
+            C::Forbidden => "You may not do that in this circle.".into(),
+            // The server's own words: they name the field and the rule, never content.
+            C::BadRequest => format!("Please check what you typed: {message}."),
             other => format!("The server could not do that ({other})."),
         },
         other => other.to_string(),
