@@ -2,10 +2,10 @@
 
 use carecircle_shared::wire::{
     AcceptInvite, AccessLogEntry, CircleDetail, CircleSummary, CreateCircle, CreateInvite,
-    ErrorBody, ErrorCode, Invite, LoginRequest, RegisterActor, RegisterRequest, Session, SetAccess,
-    SyncRequest, SyncResponse,
+    ErrorBody, ErrorCode, Invite, InviteInfo, LoginRequest, RegisterActor, RegisterRequest,
+    Session, SetAccess, SyncRequest, SyncResponse,
 };
-use carecircle_shared::{Access, CircleId, DocKind, MemberId, Relationship, Role};
+use carecircle_shared::{Access, CircleId, DocKind, InviteId, MemberId, Relationship, Role};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -194,6 +194,21 @@ impl Client {
                 role,
                 expires_in_secs,
             },
+        )
+        .await
+    }
+
+    /// The circle's outstanding invites I may see (never their codes).
+    pub async fn invites(&self, circle: CircleId) -> AppResult<Vec<InviteInfo>> {
+        self.get(&format!("/v1/circles/{circle}/invites")).await
+    }
+
+    /// Cancels an outstanding invite.
+    pub async fn cancel_invite(&self, circle: CircleId, invite: InviteId) -> AppResult<()> {
+        self.send(
+            reqwest::Method::DELETE,
+            &format!("/v1/circles/{circle}/invites/{invite}"),
+            None::<&()>,
         )
         .await
     }

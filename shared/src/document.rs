@@ -4,6 +4,9 @@
 //! (milliseconds since the Unix epoch), so history can say who changed what, when. The server
 //! checks that the named member is the one whose device uploaded the change.
 
+use std::any::Any;
+use std::sync::{Arc, Mutex, PoisonError};
+
 use automerge::{ActorId, Automerge, ChangeHash, transaction::CommitOptions};
 use autosurgeon::{hydrate, reconcile};
 use serde::{Deserialize, Serialize};
@@ -96,6 +99,42 @@ impl CommitMessage {
 pub struct Document {
     kind: DocKind,
     doc: Automerge,
+    view: LastView,
+}
+
+/// The last typed view and the heads it was made at: hydrating is the costly part of every
+/// check and edit, and the same heads always give the same content, so a second view at the
+/// same heads is a clone. A clone of the document starts without one.
+#[derive(Default)]
+struct LastView(Mutex<Option<ViewAt>>);
+
+/// A typed view and the heads it shows.
+type ViewAt = (Vec<ChangeHash>, Arc<dyn Any + Send + Sync>);
+
+impl Clone for LastView {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+impl std::fmt::Debug for LastView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LastView")
+    }
+}
+
+impl LastView {
+    fn get<T: Clone + 'static>(&self, heads: &[ChangeHash]) -> Option<T> {
+        let last = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        match last.as_ref() {
+            Some((at, value)) if at.as_slice() == heads => value.downcast_ref::<T>().cloned(),
+            _ => None,
+        }
+    }
+
+    fn put<T: Send + Sync + 'static>(&self, heads: Vec<ChangeHash>, value: T) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some((heads, Arc::new(value)));
+    }
 }
 
 impl Document {
@@ -104,10 +143,7 @@ impl Document {
     /// Done exactly once per document, by whoever creates the circle (the server); everyone
     /// else receives the skeleton through sync before they write.
     pub fn create(kind: DocKind, actor: ActorId, by: MemberId, at: Timestamp) -> Self {
-        let mut doc = Self {
-            kind,
-            doc: Automerge::new().with_actor(actor),
-        };
+        let mut doc = Self::from_automerge(kind, Automerge::new().with_actor(actor));
         with_schema!(kind, T => doc.write(&T::default(), by, &format!("Created the {kind} document"), at))
             .unwrap_or_else(|_| unreachable!("a skeleton always reconciles into an empty document"));
         doc
@@ -115,21 +151,22 @@ impl Document {
 
     /// A document not yet received: empty until the first sync brings its skeleton.
     pub fn empty(kind: DocKind, actor: ActorId) -> Self {
-        Self {
-            kind,
-            doc: Automerge::new().with_actor(actor),
-        }
+        Self::from_automerge(kind, Automerge::new().with_actor(actor))
     }
 
     /// Loads saved bytes (a snapshot, optionally followed by change chunks).
     pub fn load(kind: DocKind, bytes: &[u8]) -> Result<Self, DocError> {
         let doc = Automerge::load(bytes).map_err(|_| DocError::Malformed)?;
-        Ok(Self { kind, doc })
+        Ok(Self::from_automerge(kind, doc))
     }
 
     /// Wraps an Automerge document of a known kind.
     pub fn from_automerge(kind: DocKind, doc: Automerge) -> Self {
-        Self { kind, doc }
+        Self {
+            kind,
+            doc,
+            view: LastView::default(),
+        }
     }
 
     /// Sets the actor id later changes are made with (the device's registered actor).
@@ -181,11 +218,16 @@ impl Document {
                 found: self.kind,
             });
         }
+        let heads = self.doc.get_heads();
+        if let Some(value) = self.view.get::<T>(&heads) {
+            return Ok(value);
+        }
         if !self.has_skeleton() {
             return Err(DocError::NoSkeleton(self.kind));
         }
         let value: T = hydrate(&self.doc).map_err(|_| DocError::Shape(self.kind))?;
         schema::check_version(value.schema_version())?;
+        self.view.put(heads, value.clone());
         Ok(value)
     }
 
@@ -254,7 +296,10 @@ impl Document {
         &self,
         new: &crate::shape::NewOps,
     ) -> Result<(), crate::shape::ShapeError> {
-        with_schema!(self.kind, T => crate::shape::check_written::<T>(&self.doc, new))
+        with_schema!(self.kind, T => {
+            let value: T = self.view().map_err(|_| crate::shape::ShapeError::WrongKind)?;
+            crate::shape::check_written::<T>(&self.doc, &value, new)
+        })
     }
 
     /// Checks what differs between `before` and this document (items and sections that are

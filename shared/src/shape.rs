@@ -64,10 +64,14 @@ impl NewOps {
     }
 }
 
-/// Checks what `new` wrote into `doc` against `T`'s schema (see the module docs).
-pub fn check_written<T: DocSchema>(doc: &Automerge, new: &NewOps) -> Result<(), ShapeError> {
-    let value: T = hydrate_typed(doc).map_err(|_| ShapeError::WrongKind)?;
-    let canonical = canonical(&value).ok_or(ShapeError::WrongKind)?;
+/// Checks what `new` wrote into `doc`, whose typed view is `value`, against `T`'s schema (see
+/// the module docs).
+pub fn check_written<T: DocSchema>(
+    doc: &Automerge,
+    value: &T,
+    new: &NewOps,
+) -> Result<(), ShapeError> {
+    let canonical = canonical(value).ok_or(ShapeError::WrongKind)?;
     let Target::Map(map) = &canonical else {
         return Err(ShapeError::WrongKind);
     };
@@ -75,7 +79,7 @@ pub fn check_written<T: DocSchema>(doc: &Automerge, new: &NewOps) -> Result<(), 
         doc,
         new,
         canonical: &canonical,
-        value: &value,
+        value,
         path: Vec::new(),
     };
     walk.map(&automerge::ROOT, map)

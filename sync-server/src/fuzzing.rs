@@ -24,6 +24,16 @@ fn uploader_identity() -> (MemberId, ActorId) {
     (member, ActorId::from(&[0x42u8; 16][..]))
 }
 
+/// The server's notes document, made once per process (building it per input would make
+/// every run mostly set-up).
+fn server_notes() -> &'static Document {
+    static DOC: std::sync::OnceLock<Document> = std::sync::OnceLock::new();
+    DOC.get_or_init(|| {
+        let (member, actor) = uploader_identity();
+        notes_document(member, &actor)
+    })
+}
+
 /// A real notes document: the server's skeleton plus two notes by the uploader.
 fn notes_document(member: MemberId, actor: &ActorId) -> Document {
     let mut doc = Document::create(
@@ -87,10 +97,9 @@ fn exchange_with(message: &[u8], server: &Document, access: Access) {
 
 /// Arbitrary bytes as an incoming sync message for a real document.
 pub fn sync_message_bytes(data: &[u8]) {
-    let (member, actor) = uploader_identity();
-    let server = notes_document(member, &actor);
-    exchange_with(data, &server, Access::Write);
-    exchange_with(data, &server, Access::Read);
+    let server = server_notes();
+    exchange_with(data, server, Access::Write);
+    exchange_with(data, server, Access::Read);
 }
 
 /// A well-formed sync message carrying real changes, damaged where `data` says: the first
@@ -98,7 +107,7 @@ pub fn sync_message_bytes(data: &[u8]) {
 /// the encoded message.
 pub fn sync_message_structured(data: &[u8]) {
     let (member, actor) = uploader_identity();
-    let server = notes_document(member, &actor);
+    let server = server_notes();
     let mut client = Document::load(DocKind::Notes, &server.save())
         .unwrap_or_else(|_| Document::empty(DocKind::Notes, actor.clone()));
     client.set_actor(actor.clone());
@@ -144,7 +153,7 @@ pub fn sync_message_structured(data: &[u8]) {
         let at = usize::from(u16::from_le_bytes([pair[0], pair[1]])) % bytes.len();
         bytes[at] ^= pair[2];
     }
-    exchange_with(&bytes, &server, Access::Write);
+    exchange_with(&bytes, server, Access::Write);
 }
 
 /// Arbitrary bytes through every decoder the server runs on client input: the JSON wire

@@ -3,8 +3,9 @@
 //! read). Prints a table; asserts nothing about speed.
 //!
 //! `cargo bench -p carecircle-tests --bench load` (release). Settings by environment:
-//! `CARECIRCLE_LOAD_CLIENTS` (200), `CARECIRCLE_LOAD_SECS` (60), and `CARECIRCLE_SERVER_BIN` to
-//! measure another build of the server.
+//! `CARECIRCLE_LOAD_CLIENTS` (200), `CARECIRCLE_LOAD_SECS` (60), `CARECIRCLE_LOAD_PAUSE_MS`
+//! (0: each client goes again as soon as it is answered; otherwise it waits that long between
+//! notes, like a person would), and `CARECIRCLE_SERVER_BIN` to measure another build.
 //!
 //! After the run a fresh device joins every circle and every acknowledged note must be there.
 
@@ -38,18 +39,21 @@ struct Tally {
     acknowledged: Vec<(CircleId, ItemId)>,
 }
 
-async fn client(mut peer: Peer, circle: CircleId, stop: Arc<AtomicBool>, n: usize) -> Tally {
+async fn client(
+    mut peer: Peer,
+    circle: CircleId,
+    stop: Arc<AtomicBool>,
+    n: usize,
+    pause: Duration,
+) -> Tally {
     let mut tally = Tally::default();
     let mut i = 0;
+    // Paced clients start spread over one pause, not all at once.
+    if !pause.is_zero() {
+        tokio::time::sleep(pause.mul_f64((n % 97) as f64 / 97.0)).await;
+    }
     while !stop.load(Ordering::Relaxed) {
-        let text = format!("load note {n}-{i}");
-        peer.add_note(circle, &text);
-        let notes: Notes = peer.view(circle);
-        let id = notes
-            .items
-            .iter()
-            .find(|(_, note)| note.text == text)
-            .map(|(id, _)| id.clone());
+        let id = Some(peer.add_note(circle, &format!("load note {n}-{i}")));
         let started = Instant::now();
         let report = peer.sync().await;
         tally.exchanges.push(started.elapsed());
@@ -60,6 +64,9 @@ async fn client(mut peer: Peer, circle: CircleId, stop: Arc<AtomicBool>, n: usiz
             tally.errors += report.errors.len() + report.refusals.len();
         }
         i += 1;
+        if !pause.is_zero() {
+            tokio::time::sleep(pause).await;
+        }
     }
     tally
 }
@@ -75,6 +82,7 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 async fn run() {
     let clients = setting("CARECIRCLE_LOAD_CLIENTS", 200) as usize;
     let secs = setting("CARECIRCLE_LOAD_SECS", 60);
+    let pause = Duration::from_millis(setting("CARECIRCLE_LOAD_PAUSE_MS", 0));
     let dir = tempfile::tempdir().expect("dir");
     let server = ServerProcess::start(dir.path(), &[]);
     let pid = server.child.id();
@@ -122,7 +130,7 @@ async fn run() {
     let tasks: Vec<_> = peers
         .into_iter()
         .enumerate()
-        .map(|(n, (peer, circle))| tokio::spawn(client(peer, circle, stop.clone(), n)))
+        .map(|(n, (peer, circle))| tokio::spawn(client(peer, circle, stop.clone(), n, pause)))
         .collect();
     tokio::time::sleep(Duration::from_secs(secs)).await;
     stop.store(true, Ordering::Relaxed);
@@ -154,7 +162,10 @@ async fn run() {
     }
 
     all.exchanges.sort();
-    println!("\n| load ({clients} clients, {secs} s) | value |");
+    println!(
+        "\n| load ({clients} clients, {secs} s, {} ms between notes) | value |",
+        pause.as_millis()
+    );
     println!("| --- | ---: |");
     println!(
         "| sync exchanges (note + sync until quiet) | {} |",

@@ -12,7 +12,7 @@ use carecircle_shared::wire::{
     Bytes, CircleSummary, Refusal, Session, SyncDoc, SyncRequest, SyncResponse,
 };
 use carecircle_shared::{
-    CircleId, DocKind, Document, DocumentId, Links, MemberId, ValidationError,
+    CircleId, DocKind, Document, DocumentId, ItemId, Links, MemberId, ValidationError,
 };
 
 use crate::api::{Api, Reply};
@@ -139,8 +139,8 @@ impl Peer {
         .expect("raw change");
     }
 
-    /// Adds a note of mine to my copy of the circle's notes.
-    pub fn add_note(&mut self, circle: CircleId, text: &str) {
+    /// Adds a note of mine to my copy of the circle's notes; its id.
+    pub fn add_note(&mut self, circle: CircleId, text: &str) -> ItemId {
         let author = Some(self.session.member);
         self.edit(circle, "Added a note", |n: &mut Notes| {
             let note = Note {
@@ -148,9 +148,10 @@ impl Peer {
                 text: text.into(),
                 ..Default::default()
             };
-            n.items.insert(note.id.clone(), note);
-            Ok(())
-        });
+            let id = note.id.clone();
+            n.items.insert(id.clone(), note);
+            Ok(id)
+        })
     }
 
     /// Syncs every local document until quiet.

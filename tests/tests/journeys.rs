@@ -646,3 +646,47 @@ async fn the_local_store_compacts_and_reopens_intact() {
     let notes: Notes = d.view(circle).expect("notes");
     assert_eq!(notes.items.len(), 300);
 }
+
+#[tokio::test]
+async fn a_double_tapped_invite_can_be_seen_and_cancelled() {
+    let server = TestServer::start().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let (mut cm, mut consumer, circle) = cm_and_consumer(dir.path(), &server.base, "inv").await;
+    consumer.sync().await.expect("consumer sync");
+    cm.sync().await.expect("cm sync");
+    // "Create an invite code" tapped twice: two codes; both are listed, without their codes.
+    let first = consumer
+        .invite(circle, Role::Carer, None)
+        .await
+        .expect("invite");
+    let second = consumer
+        .invite(circle, Role::Carer, None)
+        .await
+        .expect("invite");
+    let listed = consumer.invites(circle).await.expect("invites");
+    assert_eq!(listed.len(), 2);
+    // The case manager sees none of the consumer's, and may not cancel them.
+    assert!(cm.invites(circle).await.expect("cm invites").is_empty());
+    let theirs = listed.iter().find(|i| i.id == second.id).expect("listed");
+    assert!(matches!(
+        cm.cancel_invite(circle, theirs).await,
+        Err(AppError::NotAllowed(_))
+    ));
+    // The consumer cancels the spare; it stops working, the other still does.
+    consumer
+        .cancel_invite(circle, theirs)
+        .await
+        .expect("cancel");
+    assert_eq!(consumer.invites(circle).await.expect("invites").len(), 1);
+    let mut carer = person(dir.path(), "inv-carer", &server.base).await;
+    let refused = carer.join(&second.code, Some(Relationship::Friend)).await;
+    assert!(
+        matches!(&refused, Err(AppError::Server { code, .. }) if code.as_str() == "invite_cancelled"),
+        "{refused:?}"
+    );
+    carer
+        .join(&first.code, Some(Relationship::Friend))
+        .await
+        .expect("join with the other code");
+    assert!(consumer.invites(circle).await.expect("invites").is_empty());
+}

@@ -2,7 +2,7 @@
 //! circle's access log. What the UI offers comes from `shared::policy`, as the server enforces.
 
 use carecircle_shared::policy::{self, CircleAction};
-use carecircle_shared::wire::{AccessLogEntry, CircleDetail, Invite, MemberInfo};
+use carecircle_shared::wire::{AccessLogEntry, CircleDetail, Invite, InviteInfo, MemberInfo};
 use carecircle_shared::{Access, CircleId, DocKind, MemberId, Role};
 
 use crate::core::CareCircle;
@@ -45,6 +45,24 @@ impl CareCircle {
     ) -> AppResult<Invite> {
         self.require(circle, policy::invite_action(role))?;
         self.client.invite(circle, role, expires_in_secs).await
+    }
+
+    /// The circle's outstanding invites I may see: all of them for the consumer, my own for
+    /// others (never the codes).
+    pub async fn invites(&self, circle: CircleId) -> AppResult<Vec<InviteInfo>> {
+        self.role(circle)?;
+        self.client.invites(circle).await
+    }
+
+    /// Cancels an outstanding invite (mine, or any as the consumer), so its code stops working.
+    pub async fn cancel_invite(&self, circle: CircleId, invite: &InviteInfo) -> AppResult<()> {
+        let role = self.role(circle)?;
+        if !policy::may_manage_invite(role, Some(invite.created_by) == self.me().ok()) {
+            return Err(AppError::NotAllowed(
+                "only the consumer or the person who made an invite may cancel it",
+            ));
+        }
+        self.client.cancel_invite(circle, invite.id).await
     }
 
     /// Sets a member's access to one document (the consumer's decision).

@@ -7,6 +7,7 @@ use carecircle_shared::automerge::ScalarValue;
 use carecircle_shared::schema::{
     Appointment, Goal, Organisation, PastReview, Plan, Referral, TeamMember,
 };
+use carecircle_shared::wire::InviteInfo;
 use carecircle_shared::{
     Access, CircleId, DocKind, DocumentId, ItemId, MemberId, Relationship, Role,
 };
@@ -120,6 +121,10 @@ pub enum Action {
     LoadAccessLog,
     /// Create an invite.
     Invite(Role),
+    /// Fetch the outstanding invites.
+    LoadInvites,
+    /// Cancel an outstanding invite.
+    CancelInvite(Box<InviteInfo>),
     /// Change a member's access to one document.
     SetAccess {
         member: MemberId,
@@ -178,6 +183,8 @@ impl fmt::Debug for Action {
             Action::LoadMembers => "LoadMembers",
             Action::LoadAccessLog => "LoadAccessLog",
             Action::Invite(_) => "Invite",
+            Action::LoadInvites => "LoadInvites",
+            Action::CancelInvite(_) => "CancelInvite",
             Action::SetAccess { .. } => "SetAccess",
             Action::Revoke(_) => "Revoke",
             Action::Leave => "Leave",
@@ -555,8 +562,27 @@ async fn apply(
             Outcome::Done
         }
         Action::Invite(role) => {
-            let invite = core.invite(circle?, role, None).await?;
-            snapshot.write().invite = Some(invite);
+            let circle = circle?;
+            let invite = core.invite(circle, role, None).await?;
+            let invites = core.invites(circle).await?;
+            let mut s = snapshot.write();
+            s.invite = Some(invite);
+            s.invites = invites;
+            Outcome::Done
+        }
+        Action::LoadInvites => {
+            snapshot.write().invites = core.invites(circle?).await?;
+            Outcome::Done
+        }
+        Action::CancelInvite(invite) => {
+            let circle = circle?;
+            core.cancel_invite(circle, &invite).await?;
+            let invites = core.invites(circle).await?;
+            let mut s = snapshot.write();
+            if s.invite.as_ref().is_some_and(|i| i.id == invite.id) {
+                s.invite = None;
+            }
+            s.invites = invites;
             Outcome::Done
         }
         Action::SetAccess {

@@ -10,7 +10,7 @@ use carecircle_shared::history::HistoryEntry;
 use carecircle_shared::schema::{
     Appointment, Appointments, Notes, Plan, Question, Questions, Team,
 };
-use carecircle_shared::wire::{AccessLogEntry, CircleSummary, Invite, MemberInfo};
+use carecircle_shared::wire::{AccessLogEntry, CircleSummary, Invite, InviteInfo, MemberInfo};
 use carecircle_shared::{CircleId, DocKind, ItemId, MemberId, Role, Timestamp};
 
 use crate::core::{CareCircle, SyncStatus};
@@ -142,6 +142,8 @@ pub struct Snapshot {
     pub members: Vec<MemberInfo>,
     /// The last invite I created (code to pass on).
     pub invite: Option<Invite>,
+    /// The shown circle's outstanding invites I may see (when loaded).
+    pub invites: Vec<InviteInfo>,
     /// The shown circle's access log, newest first (when loaded).
     pub access_log: Vec<AccessLogEntry>,
     /// Sign-out check: changes that would be lost.
@@ -202,6 +204,7 @@ impl Snapshot {
             offset_secs: offset.local_minus_utc(),
             notices: keep.notices.clone(),
             invite: keep.invite.clone(),
+            invites: keep.invites.clone(),
             access_log: keep.access_log.clone(),
             ..Snapshot::default()
         };
@@ -214,6 +217,7 @@ impl Snapshot {
         }
         if snap.circle_id() != keep.circle_id() {
             snap.invite = None;
+            snap.invites.clear();
             snap.access_log.clear();
         }
         snap

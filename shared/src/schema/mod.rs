@@ -30,7 +30,9 @@ pub use team::{Organisation, Team, TeamMember};
 pub const SCHEMA_VERSION: u64 = 1;
 
 /// What every document root type provides.
-pub trait DocSchema: Hydrate + Reconcile + Clone + PartialEq + Debug + Default {
+pub trait DocSchema:
+    Hydrate + Reconcile + Clone + PartialEq + Debug + Default + Send + Sync + 'static
+{
     /// Which of the five documents this is.
     const KIND: DocKind;
 

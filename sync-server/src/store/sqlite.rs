@@ -19,8 +19,10 @@ use carecircle_shared::{
 };
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
+mod cache;
 mod pool;
 
+use self::cache::DocCache;
 use self::pool::Pool;
 use super::migrations::MIGRATIONS;
 use super::{Caller, Credentials, NewDevice, ServerEdit, Store};
@@ -79,6 +81,7 @@ pub fn backup(from: &Path, to: &Path) -> Result<u64, OpenError> {
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: Arc<Pool>,
+    docs: Arc<DocCache>,
     server_actor: ActorId,
 }
 
@@ -88,6 +91,8 @@ fn db(e: rusqlite::Error) -> ApiError {
 
 /// Read connections a store opens by default.
 pub const DEFAULT_READERS: usize = 8;
+/// Estimated memory the cache of loaded documents may hold by default.
+pub const DEFAULT_DOC_CACHE_BYTES: usize = 64 * 1024 * 1024;
 
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path`, applies pragmas and migrations.
@@ -116,6 +121,7 @@ impl SqliteStore {
         let server_actor = server_actor(&conn)?;
         Ok(Self {
             pool: Arc::new(Pool::new(conn, path, readers)),
+            docs: Arc::new(DocCache::new(DEFAULT_DOC_CACHE_BYTES)),
             server_actor,
         })
     }
@@ -430,6 +436,7 @@ fn forget_sync_states(
 }
 
 /// A document as stored: its circle, kind, content and stored size.
+#[derive(Clone)]
 struct StoredDoc {
     circle: CircleId,
     kind: DocKind,
@@ -438,6 +445,27 @@ struct StoredDoc {
     chunks: i64,
     /// Bumped by every append; tells a writer whether the document changed since it was loaded.
     version: i64,
+}
+
+/// A document from the cache when it holds the current version, else from the database.
+fn load_doc_cached(
+    tx: &Transaction<'_>,
+    cache: &DocCache,
+    id: DocumentId,
+) -> ApiResult<Option<StoredDoc>> {
+    let version: Option<i64> = tx
+        .prepare_cached("SELECT version FROM documents WHERE id = ?1")
+        .map_err(db)?
+        .query_row(params![id.to_string()], |r| r.get(0))
+        .optional()
+        .map_err(db)?;
+    let Some(version) = version else {
+        return Ok(None);
+    };
+    if let Some(stored) = cache.get(id, version) {
+        return Ok(Some(stored));
+    }
+    load_doc(tx, id)
 }
 
 fn load_doc(tx: &Transaction<'_>, id: DocumentId) -> ApiResult<Option<StoredDoc>> {
@@ -489,26 +517,30 @@ fn load_doc(tx: &Transaction<'_>, id: DocumentId) -> ApiResult<Option<StoredDoc>
 fn append_chunk(
     tx: &Transaction<'_>,
     id: DocumentId,
-    stored: &StoredDoc,
+    stored: &mut StoredDoc,
     chunk: &[u8],
-) -> ApiResult<()> {
+) -> ApiResult<bool> {
     let at = now().millis();
     let current: i64 = tx
         .prepare_cached("SELECT version FROM documents WHERE id = ?1")
         .map_err(db)?
         .query_row(params![id.to_string()], |r| r.get(0))
         .map_err(db)?;
-    if current == stored.version && stored.chunks + 1 >= CHUNKS_BEFORE_COMPACTION {
+    let fresh = current == stored.version;
+    if fresh && stored.chunks + 1 >= CHUNKS_BEFORE_COMPACTION {
         tx.execute(
             "DELETE FROM document_chunks WHERE document_id = ?1",
             params![id.to_string()],
         )
         .map_err(db)?;
+        let snapshot = stored.doc.save();
         tx.execute(
             "UPDATE documents SET snapshot = ?2, updated_at = ?3, version = version + 1 WHERE id = ?1",
-            params![id.to_string(), stored.doc.save(), at],
+            params![id.to_string(), snapshot, at],
         )
         .map_err(db)?;
+        stored.chunks = 0;
+        stored.bytes = snapshot.len();
     } else {
         tx.prepare_cached(
             "INSERT INTO document_chunks (document_id, seq, data)
@@ -523,8 +555,12 @@ fn append_chunk(
         .map_err(db)?
         .execute(params![id.to_string(), at])
         .map_err(db)?;
+        stored.chunks += 1;
+        stored.bytes += chunk.len();
     }
-    Ok(())
+    // `stored` now matches the database only if nobody else appended since it was loaded.
+    stored.version = current + 1;
+    Ok(fresh)
 }
 
 fn device_actors(tx: &Transaction<'_>, device: DeviceId) -> ApiResult<HashSet<String>> {
@@ -1186,13 +1222,21 @@ impl Store for SqliteStore {
         //    circle, each document, each sync state.
         let member = caller.member;
         let device = caller.device;
+        let cache = self.docs.clone();
         let (actors, prepared) = self
             .read(move |tx| {
                 let actors = device_actors(tx, device)?;
                 let mut standings = Standings::default();
                 let mut prepared = Vec::with_capacity(request.docs.len());
                 for entry in request.docs {
-                    prepared.push(prepare(tx, &mut standings, member, device, entry, &limits)?);
+                    prepared.push(prepare(
+                        tx,
+                        &cache,
+                        &mut standings,
+                        (member, device),
+                        entry,
+                        &limits,
+                    )?);
                 }
                 Ok((actors, prepared))
             })
@@ -1229,22 +1273,34 @@ impl Store for SqliteStore {
         .map_err(ApiError::internal)?;
         // 3. Write: re-check standing (a revocation may have landed meanwhile), append what
         //    was accepted, store changed sync states, log; answer only after the commit.
-        self.tx(move |tx| {
-            let mut standings = Standings::default();
-            let mut replies = Vec::with_capacity(stepped.len());
-            for s in stepped {
-                let (ready, step) = match s {
-                    Stepped::Done(reply) => {
-                        replies.push(reply);
-                        continue;
-                    }
-                    Stepped::Ran(ready, step) => (ready, step),
-                };
-                replies.push(commit_step(tx, &mut standings, &caller, *ready, step)?);
+        let (response, settled) = self
+            .tx(move |tx| {
+                let mut standings = Standings::default();
+                let mut replies = Vec::with_capacity(stepped.len());
+                let mut settled = Vec::new();
+                for s in stepped {
+                    let (ready, step) = match s {
+                        Stepped::Done(reply) => {
+                            replies.push(reply);
+                            continue;
+                        }
+                        Stepped::Ran(ready, step) => (ready, step),
+                    };
+                    let (reply, after) = commit_step(tx, &mut standings, &caller, *ready, step)?;
+                    replies.push(reply);
+                    settled.push(after);
+                }
+                Ok((SyncResponse { docs: replies }, settled))
+            })
+            .await?;
+        // Committed: what each document now is, for the next request.
+        for (id, after) in settled {
+            match after {
+                Some(stored) => self.docs.put(id, stored),
+                None => self.docs.forget(id),
             }
-            Ok(SyncResponse { docs: replies })
-        })
-        .await
+        }
+        Ok(response)
     }
 
     async fn server_edit(
@@ -1279,7 +1335,7 @@ impl Store for SqliteStore {
             })?;
             stored.doc = doc.into_automerge();
             let chunk = stored.doc.save_after(&heads);
-            append_chunk(tx, id, &stored, &chunk)?;
+            append_chunk(tx, id, &mut stored, &chunk)?;
             log(
                 tx,
                 LogRow {
@@ -1377,9 +1433,9 @@ enum Stepped {
 
 fn prepare(
     tx: &Transaction<'_>,
+    cache: &DocCache,
     standings: &mut Standings,
-    member: MemberId,
-    device: DeviceId,
+    (member, device): (MemberId, DeviceId),
     entry: SyncDoc,
     limits: &Limits,
 ) -> ApiResult<Prepared> {
@@ -1408,7 +1464,7 @@ fn prepare(
         Ok(standing) => standing,
         Err(refused) => return done(Some(refused)),
     };
-    let Some(stored) = load_doc(tx, entry.doc)? else {
+    let Some(stored) = load_doc_cached(tx, cache, entry.doc)? else {
         return done(refusal(ErrorCode::NotFound, "no such document"));
     };
     let state: Option<Vec<u8>> = tx
@@ -1497,9 +1553,9 @@ fn commit_step(
     tx: &Transaction<'_>,
     standings: &mut Standings,
     caller: &Caller,
-    ready: Ready,
+    mut ready: Ready,
     step: exchange::Step,
-) -> ApiResult<SyncDocReply> {
+) -> ApiResult<(SyncDocReply, (DocumentId, Option<StoredDoc>))> {
     let (id, circle, kind) = (ready.doc, ready.stored.circle, ready.stored.kind);
     let reply = |message: Option<Vec<u8>>, refused: Option<Refusal>| SyncDocReply {
         doc: id,
@@ -1509,8 +1565,10 @@ fn commit_step(
     let access = match standings.of(tx, circle, caller.member, kind)? {
         Ok((_, access)) => access,
         // Withdrawn while the exchange ran: nothing is stored and nothing is sent.
-        Err(refused) => return Ok(reply(None, Some(refused))),
+        Err(refused) => return Ok((reply(None, Some(refused)), (id, None))),
     };
+    // Unless something is appended below, the document is as it was loaded.
+    let mut current = true;
     let log_row = |action, detail| LogRow {
         circle,
         member: caller.member,
@@ -1523,7 +1581,7 @@ fn commit_step(
     let mut refused = step.refused;
     if let Some(chunk) = &step.merged_chunk {
         if access.can_write() {
-            append_chunk(tx, id, &ready.stored, chunk)?;
+            current = append_chunk(tx, id, &mut ready.stored, chunk)?;
             let detail = if step.relayed { "relayed" } else { "" };
             log(tx, log_row(LogAction::Write, detail))?;
         } else {
@@ -1552,7 +1610,8 @@ fn commit_step(
         ])
         .map_err(db)?;
     }
-    Ok(reply(step.reply, refused))
+    let after = (current && refused.is_none()).then_some(ready.stored);
+    Ok((reply(step.reply, refused), (id, after)))
 }
 
 fn has_consumer(tx: &Transaction<'_>, circle: CircleId) -> ApiResult<bool> {

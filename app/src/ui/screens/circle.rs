@@ -2,7 +2,7 @@
 //! removing someone; the access log.
 
 use carecircle_shared::policy::{CircleAction, access_can_change, may, may_invite};
-use carecircle_shared::wire::MemberInfo;
+use carecircle_shared::wire::{InviteInfo, MemberInfo};
 use carecircle_shared::{Access, DocKind, MemberId, Role};
 use dioxus::prelude::*;
 
@@ -18,6 +18,7 @@ pub fn CircleScreen() -> Element {
     let role = snap.read().role();
     use_hook(move || {
         actions.send(Action::LoadMembers);
+        actions.send(Action::LoadInvites);
         if role.is_some_and(|r| may(r, CircleAction::ReadAccessLog)) {
             actions.send(Action::LoadAccessLog);
         }
@@ -32,6 +33,25 @@ pub fn CircleScreen() -> Element {
     let me = s.me;
     let offset = s.offset_secs;
     let invite = s.invite.clone();
+    let outstanding: Vec<(InviteInfo, String)> = s
+        .invites
+        .iter()
+        .map(|i| {
+            let by = if Some(i.created_by) == me {
+                "you".to_string()
+            } else {
+                s.name_of(Some(i.created_by))
+            };
+            (
+                i.clone(),
+                format!(
+                    "For a {} · made by {by} · works until {}",
+                    i.role.label().to_lowercase(),
+                    format::when(i.expires_at, offset)
+                ),
+            )
+        })
+        .collect();
     let log: Vec<(String, String)> = s
         .access_log
         .iter()
@@ -110,6 +130,21 @@ pub fn CircleScreen() -> Element {
                 if let Some(i) = invite {
                     p { class: "invite", "Invite code for a {i.role.label().to_lowercase()}: " strong { class: "code", "{i.code}" } }
                     p { class: "row-sub", "Works once, until {format::when(i.expires_at, offset)}. Pass it on in person or by phone." }
+                }
+            }
+        }
+        if !outstanding.is_empty() {
+            Section { title: "Invites not used yet",
+                p { class: "fineprint", "Each code works once. Cancel one you no longer need, and it stops working at once." }
+                ul { class: "list",
+                    for (i, line) in outstanding {
+                        li { key: "{i.id}",
+                            p { class: "row-sub", "{line}" }
+                            button { r#type: "button", class: "button small secondary",
+                                onclick: move |_| actions.send(Action::CancelInvite(Box::new(i.clone()))),
+                                "Cancel this invite" }
+                        }
+                    }
                 }
             }
         }
