@@ -104,7 +104,7 @@ pub struct Document {
 
 /// The last typed view and the heads it was made at: hydrating is the costly part of every
 /// check and edit, and the same heads always give the same content, so a second view at the
-/// same heads is a clone. A clone of the document starts without one.
+/// same heads is a clone. A clone of the document shares it until either changes.
 #[derive(Default)]
 struct LastView(Mutex<Option<ViewAt>>);
 
@@ -113,7 +113,12 @@ type ViewAt = (Vec<ChangeHash>, Arc<dyn Any + Send + Sync>);
 
 impl Clone for LastView {
     fn clone(&self) -> Self {
-        Self::default()
+        Self(Mutex::new(
+            self.0
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone(),
+        ))
     }
 }
 

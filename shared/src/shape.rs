@@ -6,11 +6,15 @@
 //! this an upload could store unknown keys, or a malformed value that loses a conflict today and
 //! surfaces when the winner is deleted or someone keeps it. The check compares the merged
 //! document with its canonical form (the typed view written back by autosurgeon, exactly as
-//! the edit helper writes) and substitutes each new loser into it. Only operations of the new
-//! changes are judged, so content stored before this rule existed never blocks anyone.
+//! the edit helper writes) at the places the new operations wrote, and substitutes each new
+//! loser into it. Only operations of the new changes are judged, so content stored before this
+//! rule existed never blocks anyone.
 
 use automerge::ObjId as ExId;
+use std::collections::BTreeSet;
+
 use automerge::hydrate::{self, Value as Target};
+use automerge::legacy;
 use automerge::{Automerge, Change, ObjType, Prop, ReadDoc, Value};
 use autosurgeon::{hydrate as hydrate_typed, reconcile};
 
@@ -37,27 +41,47 @@ pub enum ShapeError {
     TooDeep,
 }
 
-/// The operation ids the new changes made.
+/// What the new changes did: the operation ids they made, and where they wrote.
 #[derive(Debug, Clone, Default)]
-pub struct NewOps(Vec<(automerge::ActorId, u64, u64)>);
+pub struct NewOps {
+    ranges: Vec<(automerge::ActorId, u64, u64)>,
+    /// (object, key) pairs written: the object as `counter@actor` or `_root`; the key of a map,
+    /// or none for a list (the whole list is checked).
+    writes: BTreeSet<(String, Option<String>)>,
+}
 
 impl NewOps {
     /// The ops of `changes`.
     pub fn of(changes: &[Change]) -> Self {
-        Self(
-            changes
-                .iter()
-                .filter(|c| !c.is_empty())
-                .map(|c| (c.actor_id().clone(), c.start_op().get(), c.max_op()))
-                .collect(),
-        )
+        let mut new = Self::default();
+        for change in changes.iter().filter(|c| !c.is_empty()) {
+            new.ranges.push((
+                change.actor_id().clone(),
+                change.start_op().get(),
+                change.max_op(),
+            ));
+            for op in change.decode().operations {
+                let obj = match op.obj {
+                    legacy::ObjectId::Root => "_root".to_string(),
+                    legacy::ObjectId::Id(legacy::OpId(counter, actor)) => {
+                        format!("{counter}@{}", actor.to_hex_string())
+                    }
+                };
+                let key = match op.key {
+                    legacy::Key::Map(k) => Some(k.to_string()),
+                    legacy::Key::Seq(_) => None,
+                };
+                new.writes.insert((obj, key));
+            }
+        }
+        new
     }
 
     fn contains(&self, id: &ExId) -> bool {
         match id {
             ExId::Root => false,
             ExId::Id(counter, actor, _) => self
-                .0
+                .ranges
                 .iter()
                 .any(|(a, start, end)| a == actor && (*start..=*end).contains(counter)),
         }
@@ -65,16 +89,16 @@ impl NewOps {
 }
 
 /// Checks what `new` wrote into `doc`, whose typed view is `value`, against `T`'s schema (see
-/// the module docs).
+/// the module docs). Only the places the new operations wrote are visited.
 pub fn check_written<T: DocSchema>(
     doc: &Automerge,
     value: &T,
     new: &NewOps,
 ) -> Result<(), ShapeError> {
+    if new.writes.is_empty() {
+        return Ok(());
+    }
     let canonical = canonical(value).ok_or(ShapeError::WrongKind)?;
-    let Target::Map(map) = &canonical else {
-        return Err(ShapeError::WrongKind);
-    };
     let mut walk = Walk {
         doc,
         new,
@@ -82,7 +106,61 @@ pub fn check_written<T: DocSchema>(
         value,
         path: Vec::new(),
     };
-    walk.map(&automerge::ROOT, map)
+    for (obj, key) in &new.writes {
+        let obj = doc.import_obj(obj).map_err(|_| ShapeError::WrongKind)?;
+        // Where the object is; a write inside a deleted object or a losing value is inert
+        // (a losing value the new changes made is checked whole where it was put).
+        let Some(path) = visible_path(doc, &obj) else {
+            continue;
+        };
+        let Some(expected) = slot(&canonical, &path) else {
+            return Err(ShapeError::UnknownKey);
+        };
+        walk.path = path;
+        match (expected, key) {
+            (Target::Map(m), Some(k)) => match m.get(k) {
+                Some(e) => walk.prop(&obj, Prop::Map(k.clone()), e)?,
+                None => {
+                    let all = doc.get_all(&obj, k.as_str()).unwrap_or_default();
+                    if all.iter().any(|(_, id)| new.contains(id)) {
+                        return Err(ShapeError::UnknownKey);
+                    }
+                }
+            },
+            (Target::List(l), None) => walk.list(&obj, l)?,
+            _ => return Err(ShapeError::WrongKind),
+        }
+    }
+    Ok(())
+}
+
+/// The keys and indexes from the root to `obj`, if every step of the way is visible.
+fn visible_path(doc: &Automerge, obj: &ExId) -> Option<Vec<Prop>> {
+    if *obj == ExId::Root {
+        return Some(Vec::new());
+    }
+    let mut path = Vec::new();
+    for parent in doc.parents(obj).ok()? {
+        if !parent.visible {
+            return None;
+        }
+        path.push(parent.prop);
+    }
+    path.reverse();
+    Some(path)
+}
+
+/// The canonical value at `path`.
+fn slot<'a>(tree: &'a Target, path: &[Prop]) -> Option<&'a Target> {
+    let mut here = tree;
+    for prop in path {
+        here = match (here, prop) {
+            (Target::Map(m), Prop::Map(k)) => m.get(k)?,
+            (Target::List(l), Prop::Seq(i)) => l.iter().nth(*i).map(|v| &v.value)?,
+            _ => return None,
+        };
+    }
+    Some(here)
 }
 
 /// A typed value as the edit helper would write it.

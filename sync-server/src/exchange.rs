@@ -76,7 +76,7 @@ fn refusal(code: ErrorCode, message: &str) -> Refusal {
 /// Runs one step for `doc` (mutated only when the upload is accepted).
 pub fn step(
     kind: DocKind,
-    doc: &mut Automerge,
+    doc: &mut Document,
     stored_state: Option<&[u8]>,
     incoming: Option<&[u8]>,
     uploader: Uploader<'_>,
@@ -111,7 +111,7 @@ pub fn step(
             }
         }
     }
-    let message = doc.generate_sync_message(&mut state);
+    let message = doc.automerge().generate_sync_message(&mut state);
     let sent_changes = message.as_ref().is_some_and(|m| !m.changes.is_empty());
     Step {
         merged_chunk,
@@ -125,7 +125,7 @@ pub fn step(
 
 fn receive(
     kind: DocKind,
-    doc: &mut Automerge,
+    doc: &mut Document,
     state: &mut sync::State,
     bytes: &[u8],
     uploader: Uploader<'_>,
@@ -151,8 +151,8 @@ fn receive(
             ),
         })?;
     }
-    let before_heads: Vec<ChangeHash> = doc.get_heads();
-    let mut fork = doc.fork();
+    let before_heads: Vec<ChangeHash> = doc.heads();
+    let mut fork = doc.automerge().fork();
     fork.receive_sync_message(state, message)
         .map_err(|_| malformed())?;
     let new_changes = fork.get_changes(&before_heads);
@@ -199,7 +199,8 @@ fn receive(
             "the document would exceed its size limit",
         ));
     }
-    let before = Document::from_automerge(kind, std::mem::take(doc));
+    // `before` keeps its typed view (the store may have it from an earlier request).
+    let before = std::mem::replace(doc, Document::from_automerge(kind, Automerge::new()));
     let after = Document::from_automerge(kind, fork);
     let verdict = match after.check_written(&NewOps::of(&new_changes)) {
         Err(_) => Err(refusal(
@@ -218,11 +219,11 @@ fn receive(
     };
     match verdict {
         Ok(after) => {
-            *doc = after.into_automerge();
+            *doc = after;
             Ok(Some((chunk, relayed)))
         }
         Err(r) => {
-            *doc = before.into_automerge();
+            *doc = before;
             Err(r)
         }
     }

@@ -68,7 +68,7 @@ fn notes_document(member: MemberId, actor: &ActorId) -> Document {
 fn exchange_with(message: &[u8], server: &Document, access: Access) {
     let (member, actor) = uploader_identity();
     let actors: HashSet<String> = [actor.to_hex_string()].into();
-    let mut doc = server.automerge().clone();
+    let mut doc = server.clone();
     let uploader = Uploader {
         member,
         role: Role::Consumer,

@@ -5,7 +5,7 @@
 //   node run.mjs                      uses target/debug/carecircle-server and app/dist
 //   CARECIRCLE_SERVER_BIN=... node run.mjs
 import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,7 +17,7 @@ const require = createRequire(import.meta.url);
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const shots = join(root, "target", "screenshots");
 const serverBin = process.env.CARECIRCLE_SERVER_BIN ?? join(root, "target/debug/carecircle-server");
-const axePath = require.resolve("axe-core/axe.min.js");
+const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 const PASSWORD = "carecircle-demo";
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true,
   locale: "en-AU", timezoneId: "Australia/Sydney" };
@@ -123,7 +123,9 @@ async function smallTargets(page, screen) {
 
 // axe-core in the page: serious and critical violations fail the test.
 async function accessible(page, screen) {
-  if (!(await page.evaluate(() => "axe" in window))) await page.addScriptTag({ path: axePath });
+  // Evaluated through the DevTools protocol: an injected <script> tag would be (rightly)
+  // refused by the page's content security policy.
+  if (!(await page.evaluate(() => "axe" in window))) await page.evaluate(axeSource);
   const found = await page.evaluate(async () => {
     const r = await window.axe.run(document, { resultTypes: ["violations"] });
     return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 3) }));

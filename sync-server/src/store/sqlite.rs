@@ -440,7 +440,7 @@ fn forget_sync_states(
 struct StoredDoc {
     circle: CircleId,
     kind: DocKind,
-    doc: Automerge,
+    doc: Document,
     bytes: usize,
     chunks: i64,
     /// Bumped by every append; tells a writer whether the document changed since it was loaded.
@@ -501,10 +501,11 @@ fn load_doc(tx: &Transaction<'_>, id: DocumentId) -> ApiResult<Option<StoredDoc>
         bytes += chunk.len();
         chunks += 1;
     }
+    let kind: DocKind = parse(&kind)?;
     Ok(Some(StoredDoc {
         circle: parse(&circle)?,
-        kind: parse(&kind)?,
-        doc,
+        kind,
+        doc: Document::from_automerge(kind, doc),
         bytes,
         chunks,
         version,
@@ -1324,17 +1325,15 @@ impl Store for SqliteStore {
             let Some(mut stored) = load_doc(tx, id)? else {
                 return Err(ApiError::not_found("document"));
             };
-            let heads = stored.doc.get_heads();
-            let mut doc = Document::from_automerge(kind, std::mem::take(&mut stored.doc));
-            doc.set_actor(actor);
-            edit(&mut doc).map_err(|_| {
+            let heads = stored.doc.heads();
+            stored.doc.set_actor(actor);
+            edit(&mut stored.doc).map_err(|_| {
                 ApiError::new(
                     ErrorCode::Invalid,
                     "the server edit does not fit the schema",
                 )
             })?;
-            stored.doc = doc.into_automerge();
-            let chunk = stored.doc.save_after(&heads);
+            let chunk = stored.doc.automerge().save_after(&heads);
             append_chunk(tx, id, &mut stored, &chunk)?;
             log(
                 tx,
