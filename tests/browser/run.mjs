@@ -234,15 +234,20 @@ try {
     };
     // The plan is not shared with carers by default: Alex shares it with Sam first.
     await planAccess("read");
+    mark("plan shared with the carer");
     await carer.page.getByRole("button", { name: "Sync now" }).click();
     await synced(carer.page);
+    mark("carer synced");
     await more(carer.page, /^Plan$/);
     await carer.page.getByRole("heading", { name: "Goals" }).waitFor({ timeout: WAIT });
+    mark("carer reads the plan");
     await shot(carer.page, "07-plan-shared-with-carer");
     await planAccess("none");
+    mark("plan withdrawn");
     await shot(page, "08-circle-consent");
     await carer.page.getByRole("button", { name: "Sync now" }).click();
     await carer.page.getByRole("alert").filter({ hasText: "Your access to the plan was withdrawn" }).waitFor({ timeout: WAIT });
+    mark("carer told");
     await carer.page.getByText("The plan is not on this device").waitFor({ timeout: WAIT });
     assert.equal(await carer.page.getByRole("heading", { name: "Goals" }).count(), 0, "plan content gone");
     await shot(carer.page, "09-plan-withdrawn-carer");

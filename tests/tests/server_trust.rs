@@ -839,3 +839,33 @@ async fn unknown_keys_and_losing_values_are_checked_not_only_winners() {
     let note = doc.get(&items, key.as_str()).expect("get").expect("note").1;
     assert_eq!(doc.get_all(&note, "text").expect("text").len(), 2);
 }
+
+#[tokio::test]
+async fn access_granted_later_arrives_at_the_next_sync_even_from_the_document_cache() {
+    let server = TestServer::start().await;
+    let mut c = circle_of_three(&server.api(), "granted").await;
+    // The consumer writes the plan (so the server holds it loaded), the carer syncs without it.
+    c.consumer.edit(c.id, "Edited the plan", |p: &mut Plan| {
+        p.treatment_summary = "Weekly sessions".into();
+        Ok(())
+    });
+    assert!(c.consumer.sync().await.refusals.is_empty());
+    c.carer.sync().await;
+    let plan_id = c.consumer.doc_id(c.id, DocKind::Plan);
+    assert!(!c.carer.docs.contains_key(&plan_id));
+    let carer = c.carer.session.member;
+    let r = c
+        .consumer
+        .api
+        .put(
+            &format!("/v1/circles/{}/members/{carer}/access", c.id),
+            &json!({"kind": "plan", "access": "read"}),
+        )
+        .await;
+    assert_eq!(r.status, 204);
+    c.carer.refresh().await;
+    let report = c.carer.sync().await;
+    assert!(report.refusals.is_empty(), "{report:?}");
+    let plan: Plan = c.carer.view(c.id);
+    assert_eq!(plan.treatment_summary, "Weekly sessions");
+}
