@@ -104,9 +104,7 @@ pub struct Document {
 
 /// The last typed view and the heads it was made at: hydrating is the costly part of every
 /// check and edit, and the same heads always give the same content, so a second view at the
-/// same heads is a clone. A clone of the document starts without one (sharing it made the
-/// web app's first sync after a grant of access miss the newly shared document until the next
-/// poll — not yet understood, see the notes of issue 9).
+/// same heads is a clone. A clone of the document shares it until either changes.
 #[derive(Default)]
 struct LastView(Mutex<Option<ViewAt>>);
 
