@@ -51,12 +51,7 @@ impl Pool {
         let pool = self.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = pool.writer.lock().unwrap_or_else(PoisonError::into_inner);
-            let tx = conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(db)?;
-            let out = f(&tx)?;
-            tx.commit().map_err(db)?;
-            Ok(out)
+            in_transaction(&mut conn, TransactionBehavior::Immediate, f)
         })
         .await
         .map_err(ApiError::internal)?
@@ -86,14 +81,7 @@ impl Pool {
                 Some(conn) => conn,
                 None => open_reader(&pool.path).map_err(db)?,
             };
-            let out = (|| {
-                let tx = conn
-                    .transaction_with_behavior(TransactionBehavior::Deferred)
-                    .map_err(db)?;
-                let out = f(&tx)?;
-                tx.commit().map_err(db)?;
-                Ok(out)
-            })();
+            let out = in_transaction(&mut conn, TransactionBehavior::Deferred, f);
             pool.idle
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
@@ -103,6 +91,18 @@ impl Pool {
         .await
         .map_err(ApiError::internal)?
     }
+}
+
+/// Runs `f` in one transaction of `behavior` on `conn`; commits on `Ok`, rolls back otherwise.
+fn in_transaction<T>(
+    conn: &mut Connection,
+    behavior: TransactionBehavior,
+    f: impl FnOnce(&Transaction<'_>) -> ApiResult<T>,
+) -> ApiResult<T> {
+    let tx = conn.transaction_with_behavior(behavior).map_err(db)?;
+    let out = f(&tx)?;
+    tx.commit().map_err(db)?;
+    Ok(out)
 }
 
 fn open_reader(path: &Path) -> rusqlite::Result<Connection> {
