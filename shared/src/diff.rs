@@ -20,17 +20,32 @@ pub(crate) fn write_map<D: Transactable + ReadDoc>(
         doc.delete(obj, key.as_str())?;
     }
     for (key, wanted) in target.iter() {
-        let current = doc.get(obj, key.as_str())?;
-        match (wanted.value.clone(), current) {
-            (Target::Scalar(s), Some((Value::Scalar(cur), _))) if *cur == s => {}
-            (Target::Scalar(s), _) => doc.put(obj, key.as_str(), s)?,
-            (Target::Map(m), Some((Value::Object(ObjType::Map), id))) => write_map(doc, &id, &m)?,
-            (Target::List(l), Some((Value::Object(ObjType::List), id))) => {
-                write_list(doc, &id, &l)?
-            }
-            (other, _) => {
-                doc.batch_create_object(obj, key.as_str(), &other, false)?;
-            }
+        write_key(doc, obj, key, Some(&wanted.value))?;
+    }
+    Ok(())
+}
+
+/// Makes `key` of the map `obj` hold `wanted`, or be absent when `wanted` is `None`.
+pub(crate) fn write_key<D: Transactable + ReadDoc>(
+    doc: &mut D,
+    obj: &ObjId,
+    key: &str,
+    wanted: Option<&Target>,
+) -> Result<(), AutomergeError> {
+    let current = doc.get(obj, key)?;
+    let Some(wanted) = wanted else {
+        if current.is_some() {
+            doc.delete(obj, key)?;
+        }
+        return Ok(());
+    };
+    match (wanted, current) {
+        (Target::Scalar(s), Some((Value::Scalar(cur), _))) if *cur == *s => {}
+        (Target::Scalar(s), _) => doc.put(obj, key, s.clone())?,
+        (Target::Map(m), Some((Value::Object(ObjType::Map), id))) => write_map(doc, &id, m)?,
+        (Target::List(l), Some((Value::Object(ObjType::List), id))) => write_list(doc, &id, l)?,
+        (other, _) => {
+            doc.batch_create_object(obj, key, other, false)?;
         }
     }
     Ok(())

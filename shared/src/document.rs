@@ -12,6 +12,7 @@ use autosurgeon::{hydrate, reconcile};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::MemberId;
+use crate::parts::Touched;
 use crate::policy::DocKind;
 use crate::schema::{self, DocSchema};
 use crate::time::Timestamp;
@@ -94,6 +95,9 @@ impl CommitMessage {
     }
 }
 
+/// Past this many new changes a typed view is hydrated whole rather than refreshed.
+const MAX_CHANGES_TO_REFRESH: usize = 64;
+
 /// One of a circle's five documents.
 #[derive(Debug, Clone)]
 pub struct Document {
@@ -137,6 +141,13 @@ impl LastView {
         }
     }
 
+    /// The last view, whatever heads it was made at.
+    fn last<T: Clone + 'static>(&self) -> Option<(Vec<ChangeHash>, T)> {
+        let last = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let (at, value) = last.as_ref()?;
+        Some((at.clone(), value.downcast_ref::<T>()?.clone()))
+    }
+
     fn put<T: Send + Sync + 'static>(&self, heads: Vec<ChangeHash>, value: T) {
         *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some((heads, Arc::new(value)));
     }
@@ -149,7 +160,7 @@ impl Document {
     /// else receives the skeleton through sync before they write.
     pub fn create(kind: DocKind, actor: ActorId, by: MemberId, at: Timestamp) -> Self {
         let mut doc = Self::from_automerge(kind, Automerge::new().with_actor(actor));
-        with_schema!(kind, T => doc.write(&T::default(), by, &format!("Created the {kind} document"), at))
+        with_schema!(kind, T => doc.write(&T::default(), &Touched::everything(), by, &format!("Created the {kind} document"), at))
             .unwrap_or_else(|_| unreachable!("a skeleton always reconciles into an empty document"));
         doc
     }
@@ -171,6 +182,16 @@ impl Document {
             kind,
             doc,
             view: LastView::default(),
+        }
+    }
+
+    /// `doc` (this document with more changes, e.g. a fork that received an upload) as a
+    /// document whose first typed view refreshes only what those changes touched.
+    pub fn successor(&self, doc: Automerge) -> Self {
+        Self {
+            kind: self.kind,
+            doc,
+            view: self.view.clone(),
         }
     }
 
@@ -230,10 +251,33 @@ impl Document {
         if !self.has_skeleton() {
             return Err(DocError::NoSkeleton(self.kind));
         }
-        let value: T = hydrate(&self.doc).map_err(|_| DocError::Shape(self.kind))?;
+        let refreshed = self.view.last::<T>().and_then(|(at, mut value)| {
+            let touched = self.touched_since(&at, T::ITEM_MAPS)?;
+            value.refresh(&self.doc, &touched).ok()?;
+            Some(value)
+        });
+        let value: T = match refreshed {
+            Some(value) => value,
+            None => hydrate(&self.doc).map_err(|_| DocError::Shape(self.kind))?,
+        };
         schema::check_version(value.schema_version())?;
         self.view.put(heads, value.clone());
         Ok(value)
+    }
+
+    /// What the changes made since `heads` touched, when `heads` are in this document's history
+    /// and the changes are few enough that refreshing beats hydrating everything again.
+    fn touched_since(&self, heads: &[ChangeHash], item_maps: &[&str]) -> Option<Touched> {
+        use automerge::ReadDoc;
+        if !self.doc.get_missing_deps(heads).is_empty() {
+            return None;
+        }
+        let changes = self.doc.get_changes(heads);
+        if changes.len() > MAX_CHANGES_TO_REFRESH {
+            return None;
+        }
+        let touched = Touched::by(&self.doc, &crate::shape::NewOps::of(&changes), item_maps);
+        (!touched.all).then_some(touched)
     }
 
     /// The one way to edit: hydrate, let `edit` change the typed value, validate what changed,
@@ -251,13 +295,15 @@ impl Document {
         let result = edit(&mut after)?;
         schema::check_version(after.schema_version())?;
         after.validate_change(&before, links)?;
-        self.write(&after, by, what, at)?;
+        self.write(&after, &after.differences(&before), by, what, at)?;
         Ok(result)
     }
 
+    /// Writes the `touched` parts of `value`.
     fn write<T: DocSchema>(
         &mut self,
         value: &T,
+        touched: &Touched,
         by: MemberId,
         what: &str,
         at: Timestamp,
@@ -267,10 +313,11 @@ impl Document {
             what: what.to_string(),
         }
         .encode();
-        // The target shape, built by autosurgeon in a scratch document...
+        // The target shape of the touched parts, built by autosurgeon in a scratch document...
+        let part = value.only(touched);
         let mut scratch = Automerge::new();
         scratch
-            .transact(|tx| reconcile(tx, value))
+            .transact(|tx| reconcile(tx, &part))
             .map_err(|_| DocError::Automerge)?;
         let automerge::hydrate::Value::Map(target) = scratch.hydrate(None) else {
             return Err(DocError::Automerge);
@@ -283,7 +330,7 @@ impl Document {
                         .with_message(message)
                         .with_time(at.millis())
                 },
-                |tx| crate::diff::write_map(tx, &automerge::ROOT, &target),
+                |tx| crate::parts::write_touched(tx, &target, touched),
             )
             .map(|_| ())
             .map_err(|_| DocError::Automerge)

@@ -11,6 +11,7 @@ pub mod document;
 pub mod history;
 pub mod ids;
 pub mod limits;
+pub mod parts;
 pub mod policy;
 pub mod role;
 pub mod schema;

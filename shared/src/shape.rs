@@ -18,6 +18,7 @@ use automerge::legacy;
 use automerge::{Automerge, Change, ObjType, Prop, ReadDoc, Value};
 use autosurgeon::{hydrate as hydrate_typed, reconcile};
 
+use crate::parts::{Touched, visible_path};
 use crate::schema::DocSchema;
 use crate::validation::Links;
 
@@ -77,6 +78,11 @@ impl NewOps {
         new
     }
 
+    /// The (object, key) pairs written.
+    pub fn writes(&self) -> &BTreeSet<(String, Option<String>)> {
+        &self.writes
+    }
+
     fn contains(&self, id: &ExId) -> bool {
         match id {
             ExId::Root => false,
@@ -98,6 +104,8 @@ pub fn check_written<T: DocSchema>(
     if new.writes.is_empty() {
         return Ok(());
     }
+    // Only the touched items are looked at, so only they need a canonical form.
+    let value = &value.only(&Touched::by(doc, new, T::ITEM_MAPS));
     let canonical = canonical(value).ok_or(ShapeError::WrongKind)?;
     let mut walk = Walk {
         doc,
@@ -132,22 +140,6 @@ pub fn check_written<T: DocSchema>(
         }
     }
     Ok(())
-}
-
-/// The keys and indexes from the root to `obj`, if every step of the way is visible.
-fn visible_path(doc: &Automerge, obj: &ExId) -> Option<Vec<Prop>> {
-    if *obj == ExId::Root {
-        return Some(Vec::new());
-    }
-    let mut path = Vec::new();
-    for parent in doc.parents(obj).ok()? {
-        if !parent.visible {
-            return None;
-        }
-        path.push(parent.prop);
-    }
-    path.reverse();
-    Some(path)
 }
 
 /// The canonical value at `path`.

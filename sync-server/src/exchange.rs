@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 
 use carecircle_shared::authorship::{ItemRuleError, check_item_rules};
 use carecircle_shared::automerge::sync::{self, SyncDoc};
-use carecircle_shared::automerge::{Automerge, Change, ChangeHash};
+use carecircle_shared::automerge::{Change, ChangeHash};
 use carecircle_shared::document::CommitMessage;
 use carecircle_shared::limits::MAX_INFLATION_FACTOR;
 use carecircle_shared::shape::NewOps;
@@ -47,6 +47,9 @@ pub struct Author {
 pub struct Step {
     /// The changes merged into the document, as an incremental chunk to append.
     pub merged_chunk: Option<Vec<u8>>,
+    /// The document with them merged (its typed view already made by the checks), set exactly
+    /// when `merged_chunk` is.
+    pub merged: Option<Document>,
     /// The sync state to store for (device, document).
     pub state: Vec<u8>,
     /// The server's next message.
@@ -73,10 +76,10 @@ fn refusal(code: ErrorCode, message: &str) -> Refusal {
     }
 }
 
-/// Runs one step for `doc` (mutated only when the upload is accepted).
+/// Runs one step for `doc`; an accepted upload comes back merged into a new document.
 pub fn step(
     kind: DocKind,
-    doc: &mut Document,
+    doc: &Document,
     stored_state: Option<&[u8]>,
     incoming: Option<&[u8]>,
     uploader: Uploader<'_>,
@@ -88,6 +91,7 @@ pub fn step(
         .unwrap_or_default();
     let mut refused = None;
     let mut merged_chunk = None;
+    let mut merged = None;
     let mut relayed = false;
     if let Some(bytes) = incoming {
         match receive(
@@ -99,9 +103,10 @@ pub fn step(
             stored_bytes,
             max_document_bytes,
         ) {
-            Ok(Some((chunk, relay))) => {
-                merged_chunk = Some(chunk);
-                relayed = relay;
+            Ok(Some(accepted)) => {
+                merged_chunk = Some(accepted.chunk);
+                merged = Some(accepted.doc);
+                relayed = accepted.relayed;
             }
             Ok(None) => {}
             Err(r) => {
@@ -111,10 +116,15 @@ pub fn step(
             }
         }
     }
-    let message = doc.automerge().generate_sync_message(&mut state);
+    let message = merged
+        .as_ref()
+        .unwrap_or(doc)
+        .automerge()
+        .generate_sync_message(&mut state);
     let sent_changes = message.as_ref().is_some_and(|m| !m.changes.is_empty());
     Step {
         merged_chunk,
+        merged,
         state: state.encode(),
         reply: message.map(sync::Message::encode),
         sent_changes,
@@ -123,15 +133,22 @@ pub fn step(
     }
 }
 
+/// An upload that passed every check.
+struct Accepted {
+    chunk: Vec<u8>,
+    doc: Document,
+    relayed: bool,
+}
+
 fn receive(
     kind: DocKind,
-    doc: &mut Document,
+    doc: &Document,
     state: &mut sync::State,
     bytes: &[u8],
     uploader: Uploader<'_>,
     stored_bytes: usize,
     max_document_bytes: usize,
-) -> Result<Option<(Vec<u8>, bool)>, Refusal> {
+) -> Result<Option<Accepted>, Refusal> {
     let malformed = || refusal(ErrorCode::Malformed, "the sync message could not be read");
     let message = sync::Message::decode(bytes).map_err(|_| malformed())?;
     if !message.changes.is_empty() {
@@ -199,34 +216,32 @@ fn receive(
             "the document would exceed its size limit",
         ));
     }
-    // `before` keeps its typed view (the store may have it from an earlier request).
-    let before = std::mem::replace(doc, Document::from_automerge(kind, Automerge::new()));
-    let after = Document::from_automerge(kind, fork);
-    let verdict = match after.check_written(&NewOps::of(&new_changes)) {
-        Err(_) => Err(refusal(
-            ErrorCode::Invalid,
-            "the change writes something the document's schema does not have",
-        )),
+    // `doc` keeps its typed view (the store may have it from an earlier request).
+    let after = doc.successor(fork);
+    after
+        .check_written(&NewOps::of(&new_changes))
+        .map_err(|_| {
+            refusal(
+                ErrorCode::Invalid,
+                "the change writes something the document's schema does not have",
+            )
+        })?;
+    let after = if relayed {
         // Each relayed change is checked as its own author's, one at a time in causal order.
-        Ok(()) if relayed => check_each(kind, &before, &new_changes, &authors),
-        Ok(()) => {
-            let author = Author {
-                member: uploader.member,
-                role: uploader.role,
-            };
-            check_content(kind, author, &before, &after).map(|()| after)
-        }
+        check_each(kind, doc, &new_changes, &authors)?
+    } else {
+        let author = Author {
+            member: uploader.member,
+            role: uploader.role,
+        };
+        check_content(kind, author, doc, &after)?;
+        after
     };
-    match verdict {
-        Ok(after) => {
-            *doc = after;
-            Ok(Some((chunk, relayed)))
-        }
-        Err(r) => {
-            *doc = before;
-            Err(r)
-        }
-    }
+    Ok(Some(Accepted {
+        chunk,
+        doc: after,
+        relayed,
+    }))
 }
 
 /// Applies `changes` to a copy of `before` one at a time, checking each as its author's.
@@ -236,7 +251,7 @@ fn check_each(
     changes: &[Change],
     authors: &[Author],
 ) -> Result<Document, Refusal> {
-    let mut current = Document::from_automerge(kind, before.automerge().clone());
+    let mut current = before.clone();
     for (change, author) in changes.iter().zip(authors) {
         let mut next = current.automerge().clone();
         next.apply_changes([change.clone()]).map_err(|_| {
@@ -245,7 +260,7 @@ fn check_each(
                 "a change in the sync message could not be applied",
             )
         })?;
-        let next = Document::from_automerge(kind, next);
+        let next = current.successor(next);
         check_content(kind, *author, &current, &next)?;
         current = next;
     }

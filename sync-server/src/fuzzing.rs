@@ -68,7 +68,6 @@ fn notes_document(member: MemberId, actor: &ActorId) -> Document {
 fn exchange_with(message: &[u8], server: &Document, access: Access) {
     let (member, actor) = uploader_identity();
     let actors: HashSet<String> = [actor.to_hex_string()].into();
-    let mut doc = server.clone();
     let uploader = Uploader {
         member,
         role: Role::Consumer,
@@ -76,10 +75,10 @@ fn exchange_with(message: &[u8], server: &Document, access: Access) {
         actors: &actors,
         relayable: &HashMap::new(),
     };
-    let stored = doc.save().len();
+    let stored = server.save().len();
     let step = exchange::step(
         DocKind::Notes,
-        &mut doc,
+        server,
         None,
         Some(message),
         uploader,

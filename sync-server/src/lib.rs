@@ -7,6 +7,7 @@ pub mod client_ip;
 pub mod clock;
 pub mod config;
 pub mod demo;
+pub mod doc_locks;
 pub mod error;
 pub mod exchange;
 pub mod extract;

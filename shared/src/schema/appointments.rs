@@ -185,6 +185,11 @@ impl Appointment {
     }
 }
 
+crate::parts!(Appointments {
+    fields: [schema],
+    items: [items]
+});
+
 impl DocSchema for Appointments {
     const KIND: DocKind = DocKind::Appointments;
 

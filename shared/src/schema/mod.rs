@@ -14,6 +14,7 @@ use std::fmt::Debug;
 
 use autosurgeon::{Hydrate, Reconcile};
 
+use crate::parts::Parts;
 use crate::policy::DocKind;
 use crate::validation::{Links, ValidationError};
 
@@ -31,7 +32,7 @@ pub const SCHEMA_VERSION: u64 = 1;
 
 /// What every document root type provides.
 pub trait DocSchema:
-    Hydrate + Reconcile + Clone + PartialEq + Debug + Default + Send + Sync + 'static
+    Hydrate + Reconcile + Parts + Clone + PartialEq + Debug + Default + Send + Sync + 'static
 {
     /// Which of the five documents this is.
     const KIND: DocKind;

@@ -52,6 +52,11 @@ impl Keyed for Note {
     }
 }
 
+crate::parts!(Notes {
+    fields: [schema],
+    items: [items]
+});
+
 impl DocSchema for Notes {
     const KIND: DocKind = DocKind::Notes;
 

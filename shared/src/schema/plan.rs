@@ -367,6 +367,20 @@ fn section(s: &AssessmentSection) -> Result<(), ValidationError> {
     v::long("summary", &s.summary)
 }
 
+crate::parts!(Plan {
+    fields: [
+        schema,
+        assessment,
+        areas,
+        review,
+        treatment_summary,
+        crisis,
+        supports,
+        ending
+    ],
+    items: [goals],
+});
+
 impl DocSchema for Plan {
     const KIND: DocKind = DocKind::Plan;
 

@@ -110,6 +110,11 @@ impl Question {
     }
 }
 
+crate::parts!(Questions {
+    fields: [schema],
+    items: [items]
+});
+
 impl DocSchema for Questions {
     const KIND: DocKind = DocKind::Questions;
 

@@ -154,6 +154,11 @@ impl Team {
     }
 }
 
+crate::parts!(Team {
+    fields: [schema],
+    items: [members, organisations]
+});
+
 impl DocSchema for Team {
     const KIND: DocKind = DocKind::Team;
 

@@ -27,6 +27,7 @@ use self::pool::Pool;
 use super::migrations::MIGRATIONS;
 use super::{Caller, Credentials, NewDevice, ServerEdit, Store};
 use crate::clock::now;
+use crate::doc_locks::{DocLocks, carries_changes};
 use crate::error::{ApiError, ApiResult};
 use crate::exchange::{self, Author, Uploader};
 
@@ -82,6 +83,7 @@ pub fn backup(from: &Path, to: &Path) -> Result<u64, OpenError> {
 pub struct SqliteStore {
     pool: Arc<Pool>,
     docs: Arc<DocCache>,
+    writing: Arc<DocLocks>,
     server_actor: ActorId,
 }
 
@@ -103,7 +105,7 @@ impl SqliteStore {
     /// Like [`open`](Self::open), with at most `readers` read connections.
     pub fn open_with_readers(path: &Path, readers: usize) -> Result<Self, OpenError> {
         let mut conn = Connection::open(path)?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        pool::configure(&conn)?;
         let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(OpenError::Pragma("journal_mode=WAL"));
@@ -122,6 +124,7 @@ impl SqliteStore {
         Ok(Self {
             pool: Arc::new(Pool::new(conn, path, readers)),
             docs: Arc::new(DocCache::new(DEFAULT_DOC_CACHE_BYTES)),
+            writing: Arc::default(),
             server_actor,
         })
     }
@@ -440,7 +443,8 @@ fn forget_sync_states(
 struct StoredDoc {
     circle: CircleId,
     kind: DocKind,
-    doc: Document,
+    /// Shared with the cache: a sync that only reads never copies it.
+    doc: Arc<Document>,
     bytes: usize,
     chunks: i64,
     /// Bumped by every append; tells a writer whether the document changed since it was loaded.
@@ -505,7 +509,7 @@ fn load_doc(tx: &Transaction<'_>, id: DocumentId) -> ApiResult<Option<StoredDoc>
     Ok(Some(StoredDoc {
         circle: parse(&circle)?,
         kind,
-        doc: Document::from_automerge(kind, doc),
+        doc: Arc::new(Document::from_automerge(kind, doc)),
         bytes,
         chunks,
         version,
@@ -1219,6 +1223,18 @@ impl Store for SqliteStore {
                 ),
             ));
         }
+        // 0. Documents this request uploads to are written one request at a time, so each
+        //    upload is checked against (and merged into) the document as the last one left it.
+        let _writing = self
+            .writing
+            .lock(
+                request
+                    .docs
+                    .iter()
+                    .filter(|d| d.message.as_ref().is_some_and(|m| carries_changes(&m.0)))
+                    .map(|d| d.doc),
+            )
+            .await;
         // 1. Read (a snapshot, never waiting for the writer): who the caller is in each
         //    circle, each document, each sync state.
         let member = caller.member;
@@ -1256,16 +1272,19 @@ impl Store for SqliteStore {
                             actors: &actors,
                             relayable: &ready.relayable,
                         };
-                        let step = exchange::step(
+                        let mut step = exchange::step(
                             ready.stored.kind,
-                            &mut ready.stored.doc,
+                            &ready.stored.doc,
                             ready.state.as_deref(),
                             ready.message.as_deref(),
                             uploader,
                             ready.stored.bytes,
                             limits.max_document_bytes,
                         );
-                        Stepped::Ran(ready, step)
+                        if let Some(merged) = step.merged.take() {
+                            ready.stored.doc = Arc::new(merged);
+                        }
+                        Stepped::Ran(ready, Box::new(step))
                     }
                 })
                 .collect::<Vec<_>>()
@@ -1273,35 +1292,47 @@ impl Store for SqliteStore {
         .await
         .map_err(ApiError::internal)?;
         // 3. Write: re-check standing (a revocation may have landed meanwhile), append what
-        //    was accepted, store changed sync states, log; answer only after the commit.
-        let (response, settled) = self
-            .tx(move |tx| {
-                let mut standings = Standings::default();
-                let mut replies = Vec::with_capacity(stepped.len());
-                let mut settled = Vec::new();
-                for s in stepped {
-                    let (ready, step) = match s {
-                        Stepped::Done(reply) => {
-                            replies.push(reply);
-                            continue;
-                        }
-                        Stepped::Ran(ready, step) => (ready, step),
-                    };
-                    let (reply, after) = commit_step(tx, &mut standings, &caller, *ready, step)?;
-                    replies.push(reply);
-                    settled.push(after);
-                }
-                Ok((SyncResponse { docs: replies }, settled))
+        //    was accepted, store changed sync states, log; answer only after the commit. What
+        //    each written document now is goes into the cache just before the commit (see
+        //    `cache.rs`), and out again if the commit fails.
+        let written: Vec<DocumentId> = stepped
+            .iter()
+            .filter_map(|s| match s {
+                Stepped::Ran(ready, step) if step.merged_chunk.is_some() => Some(ready.doc),
+                _ => None,
             })
-            .await?;
-        // Committed: what each document now is, for the next request.
-        for (id, after) in settled {
-            match after {
-                Some(stored) => self.docs.put(id, stored),
-                None => self.docs.forget(id),
-            }
-        }
-        Ok(response)
+            .collect();
+        let (cache, undo) = (self.docs.clone(), self.docs.clone());
+        self.pool
+            .write_or_undo(
+                move |tx| {
+                    let mut standings = Standings::default();
+                    let mut replies = Vec::with_capacity(stepped.len());
+                    let mut settled = Vec::new();
+                    for s in stepped {
+                        let (ready, step) = match s {
+                            Stepped::Done(reply) => {
+                                replies.push(reply);
+                                continue;
+                            }
+                            Stepped::Ran(ready, step) => (ready, step),
+                        };
+                        let (reply, appended) =
+                            commit_step(tx, &mut standings, &caller, *ready, *step)?;
+                        replies.push(reply);
+                        settled.extend(appended);
+                    }
+                    for (id, now) in settled {
+                        match now {
+                            Some(stored) => cache.put(id, stored),
+                            None => cache.forget(id),
+                        }
+                    }
+                    Ok(SyncResponse { docs: replies })
+                },
+                move || written.into_iter().for_each(|id| undo.forget(id)),
+            )
+            .await
     }
 
     async fn server_edit(
@@ -1326,8 +1357,9 @@ impl Store for SqliteStore {
                 return Err(ApiError::not_found("document"));
             };
             let heads = stored.doc.heads();
-            stored.doc.set_actor(actor);
-            edit(&mut stored.doc).map_err(|_| {
+            let doc = Arc::make_mut(&mut stored.doc);
+            doc.set_actor(actor);
+            edit(doc).map_err(|_| {
                 ApiError::new(
                     ErrorCode::Invalid,
                     "the server edit does not fit the schema",
@@ -1427,7 +1459,7 @@ struct Ready {
 /// One document after the exchange.
 enum Stepped {
     Done(SyncDocReply),
-    Ran(Box<Ready>, exchange::Step),
+    Ran(Box<Ready>, Box<exchange::Step>),
 }
 
 fn prepare(
@@ -1548,13 +1580,17 @@ fn doc_place(tx: &Transaction<'_>, id: DocumentId) -> ApiResult<Option<(CircleId
 }
 
 /// The write half of one document's exchange, inside the writer's transaction.
+/// A document a sync appended to, and what it now is (`None` when another writer appended
+/// since it was loaded, so the copy in hand lacks their changes).
+type Appended = (DocumentId, Option<StoredDoc>);
+
 fn commit_step(
     tx: &Transaction<'_>,
     standings: &mut Standings,
     caller: &Caller,
     mut ready: Ready,
     step: exchange::Step,
-) -> ApiResult<(SyncDocReply, (DocumentId, Option<StoredDoc>))> {
+) -> ApiResult<(SyncDocReply, Option<Appended>)> {
     let (id, circle, kind) = (ready.doc, ready.stored.circle, ready.stored.kind);
     let reply = |message: Option<Vec<u8>>, refused: Option<Refusal>| SyncDocReply {
         doc: id,
@@ -1564,10 +1600,11 @@ fn commit_step(
     let access = match standings.of(tx, circle, caller.member, kind)? {
         Ok((_, access)) => access,
         // Withdrawn while the exchange ran: nothing is stored and nothing is sent.
-        Err(refused) => return Ok((reply(None, Some(refused)), (id, None))),
+        Err(refused) => return Ok((reply(None, Some(refused)), None)),
     };
-    // Unless something is appended below, the document is as it was loaded.
-    let mut current = true;
+    // What was appended: the document as it now is, or `None` when another writer appended
+    // since it was loaded (so this copy lacks their changes).
+    let mut appended = None;
     let log_row = |action, detail| LogRow {
         circle,
         member: caller.member,
@@ -1580,7 +1617,8 @@ fn commit_step(
     let mut refused = step.refused;
     if let Some(chunk) = &step.merged_chunk {
         if access.can_write() {
-            current = append_chunk(tx, id, &mut ready.stored, chunk)?;
+            let fresh = append_chunk(tx, id, &mut ready.stored, chunk)?;
+            appended = Some((id, fresh.then(|| ready.stored.clone())));
             let detail = if step.relayed { "relayed" } else { "" };
             log(tx, log_row(LogAction::Write, detail))?;
         } else {
@@ -1609,8 +1647,7 @@ fn commit_step(
         ])
         .map_err(db)?;
     }
-    let after = (current && refused.is_none()).then_some(ready.stored);
-    Ok((reply(step.reply, refused), (id, after)))
+    Ok((reply(step.reply, refused), appended))
 }
 
 fn has_consumer(tx: &Transaction<'_>, circle: CircleId) -> ApiResult<bool> {

@@ -1,7 +1,9 @@
 //! Recently used documents, kept loaded so a sync does not re-read and re-decode a document's
 //! snapshot and chunks from SQLite: bounded by an estimate of their memory, least recently used
-//! first out. An entry is used only while its version matches the database's, and is put back
-//! only after the transaction that wrote it has committed.
+//! first out. An entry is used only while its version matches the version the reader's
+//! snapshot shows. A writer puts the new version in just before it commits, keeping the one
+//! before it, so a reader never misses: one whose snapshot predates the commit finds the
+//! previous version, one after it the new one. A failed commit takes the document out.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
@@ -15,6 +17,8 @@ const MEMORY_PER_SAVED_BYTE: usize = 8;
 
 struct Entry {
     stored: StoredDoc,
+    /// The version before `stored`, while readers may still be looking at it.
+    previous: Option<StoredDoc>,
     cost: usize,
     used: u64,
 }
@@ -54,26 +58,46 @@ impl DocCache {
         inner.clock += 1;
         let clock = inner.clock;
         let entry = inner.entries.get_mut(&id)?;
-        if entry.stored.version != version {
-            return None;
-        }
+        let found = [Some(&entry.stored), entry.previous.as_ref()]
+            .into_iter()
+            .flatten()
+            .find(|s| s.version == version)?
+            .clone();
         entry.used = clock;
-        Some(entry.stored.clone())
+        Some(found)
     }
 
-    /// Keeps `stored` (as committed) for later requests, evicting the least recently used.
+    /// Keeps `stored` for later requests (the version it replaces stays too), evicting the
+    /// least recently used. Called by the writer before the transaction writing it commits.
     pub(super) fn put(&self, id: DocumentId, stored: StoredDoc) {
-        let cost = stored.bytes.saturating_mul(MEMORY_PER_SAVED_BYTE).max(1);
+        let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        let previous = inner
+            .entries
+            .remove(&id)
+            .map(|old| {
+                inner.cost -= old.cost;
+                old.stored
+            })
+            .filter(|old| old.version + 1 == stored.version);
+        let cost = [Some(&stored), previous.as_ref()]
+            .into_iter()
+            .flatten()
+            .map(|s| s.bytes.saturating_mul(MEMORY_PER_SAVED_BYTE).max(1))
+            .sum();
         if cost > self.budget {
-            self.forget(id);
             return;
         }
-        let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         inner.clock += 1;
         let used = inner.clock;
-        if let Some(old) = inner.entries.insert(id, Entry { stored, cost, used }) {
-            inner.cost -= old.cost;
-        }
+        inner.entries.insert(
+            id,
+            Entry {
+                stored,
+                previous,
+                cost,
+                used,
+            },
+        );
         inner.cost += cost;
         while inner.cost > self.budget {
             let Some(oldest) = inner
@@ -96,5 +120,64 @@ impl DocCache {
         if let Some(e) = inner.entries.remove(&id) {
             inner.cost -= e.cost;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use carecircle_shared::automerge::ActorId;
+    use carecircle_shared::{CircleId, DocKind, Document};
+
+    use super::*;
+
+    fn stored(version: i64) -> StoredDoc {
+        StoredDoc {
+            circle: CircleId::nil(),
+            kind: DocKind::Notes,
+            doc: Arc::new(Document::empty(DocKind::Notes, ActorId::random())),
+            bytes: 100,
+            chunks: 0,
+            version,
+        }
+    }
+
+    #[test]
+    fn readers_before_and_after_a_commit_both_find_their_version() {
+        let cache = DocCache::new(1 << 20);
+        let id = DocumentId::random();
+        cache.put(id, stored(1));
+        cache.put(id, stored(2));
+        assert!(
+            cache.get(id, 1).is_some(),
+            "a snapshot from before the commit"
+        );
+        assert!(cache.get(id, 2).is_some(), "a snapshot from after it");
+        cache.put(id, stored(3));
+        assert!(cache.get(id, 1).is_none(), "only one version back is kept");
+        assert!(cache.get(id, 2).is_some() && cache.get(id, 3).is_some());
+        cache.put(id, stored(7));
+        assert!(
+            cache.get(id, 3).is_none(),
+            "a gap keeps no previous version"
+        );
+        cache.forget(id);
+        assert!(cache.get(id, 7).is_none());
+    }
+
+    #[test]
+    fn the_budget_holds_with_previous_versions_counted() {
+        let cache = DocCache::new(100 * MEMORY_PER_SAVED_BYTE * 3);
+        let (a, b) = (DocumentId::random(), DocumentId::random());
+        cache.put(a, stored(1));
+        cache.put(a, stored(2));
+        cache.put(b, stored(1));
+        cache.put(b, stored(2));
+        assert!(
+            cache.get(a, 2).is_none(),
+            "the least recently used went out"
+        );
+        assert!(cache.get(b, 1).is_some() && cache.get(b, 2).is_some());
     }
 }

@@ -57,6 +57,27 @@ impl Pool {
         .map_err(ApiError::internal)?
     }
 
+    /// Like [`write`](Self::write), and when the transaction does not commit (an error in
+    /// `f` or in the commit itself), runs `undo` before anyone else may write.
+    pub(super) async fn write_or_undo<T, F, U>(self: &Arc<Self>, f: F, undo: U) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> ApiResult<T> + Send + 'static,
+        U: FnOnce() + Send + 'static,
+    {
+        let pool = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.writer.lock().unwrap_or_else(PoisonError::into_inner);
+            let out = in_transaction(&mut conn, TransactionBehavior::Immediate, f);
+            if out.is_err() {
+                undo();
+            }
+            out
+        })
+        .await
+        .map_err(ApiError::internal)?
+    }
+
     /// Runs `f` in one read transaction (a consistent snapshot) on a reader connection.
     pub(super) async fn read<T, F>(self: &Arc<Self>, f: F) -> ApiResult<T>
     where
@@ -105,9 +126,22 @@ fn in_transaction<T>(
     Ok(out)
 }
 
+/// Settings every connection gets: how long to wait for a lock, and plans made once per
+/// cached statement (without the query planner stability guarantee, a statement that could use
+/// the partial index on memberships is planned again on every use, because a bound value might
+/// choose another plan).
+pub(super) fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )?;
+    Ok(())
+}
+
 fn open_reader(path: &Path) -> rusqlite::Result<Connection> {
     let conn = Connection::open(path)?;
-    conn.busy_timeout(BUSY_TIMEOUT)?;
+    configure(&conn)?;
     conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA query_only = ON;")?;
     Ok(conn)
 }
