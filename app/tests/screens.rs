@@ -15,11 +15,11 @@ use carecircle_shared::schema::{
     Appointment, Appointments, Goal, Note, Notes, Organisation, Place, Plan, Question, Questions,
     Team, TeamMember,
 };
+use carecircle_shared::time::Zone;
 use carecircle_shared::wire::{CircleSummary, DocRef, ErrorCode, MemberInfo};
 use carecircle_shared::{Access, CircleId, DocKind, DocumentId, ItemId, MemberId, Role, Timestamp};
 
 const NOW: Timestamp = Timestamp(1_795_392_000_000); // 2026-11-23 00:00 UTC = 11:00 +11:00
-const OFFSET: i32 = 11 * 3600;
 
 fn me() -> MemberId {
     MemberId(uuid::Uuid::from_u128(1))
@@ -73,7 +73,7 @@ fn base(circle: CircleView) -> Snapshot {
             ..SyncStatus::default()
         },
         now: NOW,
-        offset_secs: OFFSET,
+        zone: Zone::named("Australia/Melbourne").expect("zone"),
         members: vec![
             member(me(), "Alex Rivera", Role::Consumer),
             member(carer(), "Sam Rivera", Role::Carer),
@@ -94,21 +94,22 @@ fn member(id: MemberId, name: &str, role: Role) -> MemberInfo {
 }
 
 fn appointment() -> Appointment {
-    Appointment {
+    let mut a = Appointment {
         id: ItemId::from("appt-1"),
         purpose: "Psychiatrist review".into(),
         start: "2026-11-23T14:00:00+11:00".into(),
         end: "2026-11-23T15:00:00+11:00".into(),
+        zone: "Australia/Melbourne".into(),
         place: Place {
             name: "Riverside Community Mental Health".into(),
             address: "12 Example Street".into(),
             telehealth_url: String::new(),
         },
         with_team: vec![ItemId::from("gp")],
-        double_checked_by: Some(carer()),
-        double_checked_at: Some(NOW),
         ..Appointment::default()
-    }
+    };
+    a.mark_double_checked(carer(), NOW);
+    a
 }
 
 fn loaded_circle() -> CircleView {
@@ -475,4 +476,21 @@ fn signing_out_says_what_would_be_lost_first() {
     let html = render(Screen::Settings, s);
     assert!(html.contains("nothing will be lost"));
     assert!(html.contains("Sign out and delete local data"));
+}
+
+#[test]
+fn a_double_check_that_went_stale_says_so_on_the_card_and_the_appointment() {
+    let mut c = loaded_circle();
+    let id = ItemId::from("appt-1");
+    let appts = c.appointments.as_mut().expect("fixture");
+    appts.items.get_mut(&id).expect("appt").place.name = "Room 4".into();
+    c.agenda.today = vec![appts.items[&id].clone()];
+    let detail = render(Screen::Appointment(id), base(c.clone()));
+    assert!(
+        detail.contains("The time or place changed since Sam Rivera double-checked it"),
+        "{detail}"
+    );
+    assert!(!detail.contains("✓ Double-checked"), "{detail}");
+    let list = render(Screen::Appointments, base(c));
+    assert!(list.contains("Changed since double-checked"), "{list}");
 }

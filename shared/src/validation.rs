@@ -86,6 +86,18 @@ pub enum ValidationError {
         /// The field's name.
         field: &'static str,
     },
+    /// A time zone the IANA database does not have.
+    #[error("{field} is not a known time zone")]
+    UnknownZone {
+        /// The field's name.
+        field: &'static str,
+    },
+    /// A date-time's UTC offset is not the one its time zone has on that date.
+    #[error("{field} does not have its time zone's offset for that date")]
+    WrongOffset {
+        /// The field's name.
+        field: &'static str,
+    },
     /// An item to change does not exist.
     #[error("item {item} does not exist")]
     NoSuchItem {

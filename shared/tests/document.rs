@@ -623,3 +623,92 @@ fn every_optional_link_and_time_round_trips() {
     let back: Team = team.view().expect("view");
     assert_eq!(back.members[&member.id], member);
 }
+
+fn edit_appointment(
+    doc: &mut Document,
+    by: MemberId,
+    id: &ItemId,
+    f: impl FnOnce(&mut Appointment),
+) {
+    doc.change(
+        by,
+        "Updated an appointment",
+        T0,
+        &Links::unknown(),
+        |x: &mut Appointments| {
+            f(x.items.get_mut(id).expect("appointment"));
+            Ok(())
+        },
+    )
+    .expect("edit");
+}
+
+fn shown(doc: &Document, id: &ItemId) -> Appointment {
+    doc.view::<Appointments>().expect("view").items[id].clone()
+}
+
+#[test]
+fn a_double_check_goes_stale_when_the_time_or_place_changes_even_concurrently() {
+    let (carer, case_manager) = (MemberId::random(), MemberId::random());
+    let mut server = server_doc(DocKind::Appointments);
+    let mut a = appointment("2027-04-10T10:00:00+10:00", "2027-04-10T10:30:00+10:00");
+    a.zone = "Australia/Melbourne".into();
+    let id = add_appointment(&mut server, case_manager, a).expect("add");
+    let mut phone = device_copy(&server);
+    let mut office = device_copy(&server);
+    // The carer double-checks on their phone while the case manager, offline, moves the room.
+    edit_appointment(&mut phone, carer, &id, |a| a.mark_double_checked(carer, T0));
+    assert!(shown(&phone, &id).is_double_checked());
+    edit_appointment(&mut office, case_manager, &id, |a| {
+        a.place.name = "Room 4".into()
+    });
+    merge(&mut phone, &office);
+    merge(&mut office, &phone);
+    for doc in [&phone, &office] {
+        let a = shown(doc, &id);
+        assert!(
+            !a.is_double_checked(),
+            "the confirmed place is not the place"
+        );
+        assert!(a.changed_since_double_check());
+    }
+    // Double-checked again, then the time changes (same instant in other notation: no change).
+    edit_appointment(&mut phone, carer, &id, |a| a.mark_double_checked(carer, T0));
+    edit_appointment(&mut phone, case_manager, &id, |a| {
+        a.start = "2027-04-10T10:00:00.000+10:00".into();
+    });
+    assert!(shown(&phone, &id).is_double_checked(), "the same instant");
+    edit_appointment(&mut phone, case_manager, &id, |a| {
+        a.start = "2027-04-10T09:30:00+10:00".into();
+    });
+    assert!(shown(&phone, &id).changed_since_double_check());
+}
+
+#[test]
+fn times_must_carry_their_zones_offset_for_that_date() {
+    let by = MemberId::random();
+    let mut doc = server_doc(DocKind::Appointments);
+    // April in Melbourne is +10:00: the +11:00 of November is refused.
+    let mut a = appointment("2027-04-10T10:00:00+11:00", "2027-04-10T11:00:00+11:00");
+    a.zone = "Australia/Melbourne".into();
+    assert_eq!(
+        add_appointment(&mut doc, by, a.clone()),
+        Err(DocError::Invalid(ValidationError::WrongOffset {
+            field: "start"
+        }))
+    );
+    a.start = "2027-04-10T10:00:00+10:00".into();
+    a.end = "2027-04-10T11:00:00+10:00".into();
+    add_appointment(&mut doc, by, a.clone()).expect("right offset");
+    let mut b = appointment("2027-04-10T10:00:00+10:00", "2027-04-10T11:00:00+10:00");
+    b.zone = "Australia/Atlantis".into();
+    assert_eq!(
+        add_appointment(&mut doc, by, b),
+        Err(DocError::Invalid(ValidationError::UnknownZone {
+            field: "zone"
+        }))
+    );
+    // Appointments recorded before zones keep working.
+    let legacy = appointment("2027-04-10T10:00:00+11:00", "2027-04-10T11:00:00+11:00");
+    add_appointment(&mut doc, by, legacy).expect("no zone");
+}

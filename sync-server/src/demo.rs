@@ -3,11 +3,12 @@
 //! Everything here is invented. Seeding is idempotent: a second run only prints the sign-ins.
 
 use carecircle_shared::schema::*;
+use carecircle_shared::time::Zone;
 use carecircle_shared::{
     CircleId, DeviceId, DocError, DocKind, Document, ItemId, Links, MemberId, Relationship, Role,
     Timestamp,
 };
-use chrono::{Duration, FixedOffset, NaiveTime, TimeZone, Utc};
+use chrono::{Duration, NaiveTime, Utc};
 
 use crate::clock::now;
 use crate::error::{ApiError, ApiResult};
@@ -140,14 +141,19 @@ impl Ids {
     }
 }
 
-/// A local date-time `days` from today at `hh:mm`, in the demo's time zone (UTC+11).
+/// The demo circle's time zone.
+const DEMO_ZONE: &str = "Australia/Melbourne";
+
+/// A local date-time `days` from today at `hh:mm` in the demo's zone, with the offset that
+/// zone has on that date.
 fn local(days: i64, hh: u32, mm: u32) -> String {
-    let tz = FixedOffset::east_opt(11 * 3600)
-        .unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"));
-    let date = Utc::now().with_timezone(&tz).date_naive() + Duration::days(days);
+    let zone = Zone::named(DEMO_ZONE).unwrap_or(Zone::UTC);
+    let today = zone
+        .show_instant(now())
+        .map(|t| t.date_naive())
+        .unwrap_or_else(|| Utc::now().date_naive());
     let time = NaiveTime::from_hms_opt(hh, mm, 0).unwrap_or_default();
-    tz.from_local_datetime(&date.and_time(time))
-        .single()
+    zone.place((today + Duration::days(days)).and_time(time))
         .map(|dt| dt.to_rfc3339())
         .unwrap_or_default()
 }
@@ -269,6 +275,7 @@ fn appointments(doc: &mut Document, by: MemberId, ids: &Ids) -> Result<(), DocEr
                     purpose: "Medication review".into(),
                     start: local(0, 15, 30),
                     end: local(0, 16, 15),
+                    zone: DEMO_ZONE.into(),
                     place: Place {
                         name: "Northbank Community Mental Health Service".into(),
                         address: "12 River Street, Northbank".into(),
@@ -276,8 +283,6 @@ fn appointments(doc: &mut Document, by: MemberId, ids: &Ids) -> Result<(), DocEr
                     },
                     with_team: vec![ids.psychiatrist.clone(), ids.jordan.clone()],
                     status: AppointmentStatus::Confirmed,
-                    double_checked_by: Some(by),
-                    double_checked_at: Some(now()),
                     written_details_requested: true,
                     written_details_received: true,
                     support_person: "Sam".into(),
@@ -291,6 +296,7 @@ fn appointments(doc: &mut Document, by: MemberId, ids: &Ids) -> Result<(), DocEr
                     purpose: "Blood test results".into(),
                     start: local(1, 9, 0),
                     end: local(1, 9, 20),
+                    zone: DEMO_ZONE.into(),
                     place: Place {
                         name: "Northbank Family Practice".into(),
                         address: "88 High Street, Northbank".into(),
@@ -308,6 +314,7 @@ fn appointments(doc: &mut Document, by: MemberId, ids: &Ids) -> Result<(), DocEr
                     purpose: "Tenancy check-in (video call)".into(),
                     start: local(6, 11, 0),
                     end: local(6, 11, 45),
+                    zone: DEMO_ZONE.into(),
                     place: Place {
                         name: "Video call".into(),
                         address: String::new(),
@@ -319,7 +326,10 @@ fn appointments(doc: &mut Document, by: MemberId, ids: &Ids) -> Result<(), DocEr
                     ..Default::default()
                 },
             ];
-            for a in list {
+            for mut a in list {
+                if a.id == ids.review {
+                    a.mark_double_checked(by, now());
+                }
                 x.items.insert(a.id.clone(), a);
             }
             Ok(())

@@ -7,6 +7,7 @@ use carecircle_app::ops::attention::Reminder;
 use carecircle_app::{AppError, CareCircle, SqliteLocalStore};
 use carecircle_shared::automerge::ScalarValue;
 use carecircle_shared::schema::*;
+use carecircle_shared::time::Zone;
 use carecircle_shared::{Access, CircleId, DocKind, Relationship, Role, Timestamp};
 use carecircle_tests::TestServer;
 use chrono::{Duration, FixedOffset, TimeZone, Utc};
@@ -140,7 +141,8 @@ async fn journey_1_consumer_on_a_phone_sees_today_and_next() {
         .expect("sign in");
     let report = phone.sync().await.expect("one sync");
     assert!(report.refused.is_empty());
-    let tz = FixedOffset::east_opt(11 * 3600).expect("tz");
+    // The fixed +11:00 zone the times above were made in.
+    let tz = Zone::named("Etc/GMT-11").expect("zone");
     let agenda = phone.agenda(circle, phone.now(), tz).expect("agenda");
     assert_eq!(agenda.today.len(), 1, "{agenda:?}");
     let today = &agenda.today[0];
@@ -689,4 +691,130 @@ async fn a_double_tapped_invite_can_be_seen_and_cancelled() {
         .await
         .expect("join with the other code");
     assert!(consumer.invites(circle).await.expect("invites").is_empty());
+}
+
+/// An appointment entered as the form does: local wall-clock times in `zone`.
+fn entered(purpose: &str, zone: Zone, start: &str, end: &str) -> Appointment {
+    Appointment {
+        purpose: purpose.into(),
+        start: zone.place_input(start).expect("start"),
+        end: zone.place_input(end).expect("end"),
+        zone: zone.name().into(),
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn journey_appointments_keep_their_time_across_daylight_saving() {
+    let server = TestServer::start().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let (mut cm, mut consumer, circle) = cm_and_consumer(dir.path(), &server.base, "dst").await;
+    let melbourne = Zone::named("Australia/Melbourne").expect("zone");
+    let perth = Zone::named("Australia/Perth").expect("zone");
+    // Entered in November (+11:00), on both sides of April's and October's changes.
+    let cases = [
+        (
+            "Before April's change",
+            "2027-04-03T10:00",
+            "20270402T230000Z",
+        ),
+        (
+            "After April's change",
+            "2027-04-05T10:00",
+            "20270405T000000Z",
+        ),
+        (
+            "Before October's change",
+            "2027-10-02T10:00",
+            "20271002T000000Z",
+        ),
+        (
+            "After October's change",
+            "2027-10-04T10:00",
+            "20271003T230000Z",
+        ),
+    ];
+    for (purpose, start, _) in cases {
+        let end = start.replace("T10:00", "T10:30");
+        cm.add_appointment(circle, entered(purpose, melbourne, start, &end))
+            .await
+            .expect("add");
+    }
+    // Just after midnight in Melbourne: still the evening before in Perth.
+    let late = cm
+        .add_appointment(
+            circle,
+            entered(
+                "Late call",
+                melbourne,
+                "2027-04-05T00:15",
+                "2027-04-05T00:45",
+            ),
+        )
+        .await
+        .expect("add");
+    cm.sync().await.expect("cm sync");
+    consumer.sync().await.expect("consumer sync");
+    let appts: Appointments = consumer.view(circle).expect("view");
+    for (purpose, start, _) in cases {
+        let a = appts
+            .items
+            .values()
+            .find(|a| a.purpose == purpose)
+            .expect("synced");
+        let shown = melbourne.show(&a.start_time().expect("time"));
+        assert_eq!(
+            shown.format("%Y-%m-%dT%H:%M").to_string(),
+            start,
+            "{purpose}"
+        );
+    }
+    let ics = consumer.appointments_ics(circle).expect("ics");
+    for (purpose, _, utc) in cases {
+        assert!(ics.contains(&format!("DTSTART:{utc}")), "{purpose}: {ics}");
+    }
+    // 23:30 on 4 April in Melbourne (21:30 in Perth).
+    let now = Timestamp(
+        melbourne
+            .place_input("2027-04-04T23:30")
+            .ok()
+            .and_then(|t| carecircle_shared::time::parse_datetime(&t))
+            .map(|t| Timestamp::from_datetime(&t).millis())
+            .expect("now"),
+    );
+    let in_melbourne = consumer.agenda(circle, now, melbourne).expect("agenda");
+    assert!(
+        in_melbourne.today.iter().all(|a| a.id != late),
+        "tomorrow in Melbourne"
+    );
+    let in_perth = consumer.agenda(circle, now, perth).expect("agenda");
+    assert!(
+        in_perth.today.iter().any(|a| a.id == late),
+        "tonight in Perth"
+    );
+
+    // Double-checked by the consumer, then moved by the case manager with "Edit details".
+    consumer
+        .double_check(circle, &late)
+        .await
+        .expect("double-check");
+    consumer.sync().await.expect("sync");
+    cm.sync().await.expect("sync");
+    cm.update_appointment(circle, &late, "Updated an appointment", |a| {
+        a.start = melbourne.place_input("2027-04-05T09:00").expect("start");
+        a.end = melbourne.place_input("2027-04-05T09:30").expect("end");
+    })
+    .await
+    .expect("edit");
+    cm.sync().await.expect("sync");
+    consumer.sync().await.expect("sync");
+    let appts: Appointments = consumer.view(circle).expect("view");
+    assert!(appts.items[&late].changed_since_double_check());
+    let reminders = consumer.reminders(circle, now).expect("reminders");
+    assert!(
+        reminders.contains(&Reminder::ChangedSinceDoubleCheck(late.clone())),
+        "{reminders:?}"
+    );
+    let ics = consumer.appointments_ics(circle).expect("ics");
+    assert!(ics.contains("Changed since it was double-checked"), "{ics}");
 }

@@ -3,9 +3,10 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
+use carecircle_app::ops::appointments::device_zone;
 use carecircle_app::{CareCircle, SqliteLocalStore};
 use carecircle_shared::CircleId;
-use chrono::FixedOffset;
+use carecircle_shared::time::Zone;
 use clap::{Parser, Subcommand};
 
 /// CareCircle from the command line (the same core the app screens use).
@@ -48,8 +49,9 @@ enum Command {
     /// Today's and upcoming appointments of a circle (times shown in UTC offset +HH).
     Agenda {
         circle: String,
-        #[arg(long, default_value_t = 11)]
-        utc_offset_hours: i32,
+        /// IANA time zone "today" is in (the device's when left out), e.g. Australia/Perth.
+        #[arg(long)]
+        zone: Option<String>,
     },
     /// Add a note to a circle (saved here at once; syncs with `sync`).
     AddNote { circle: String, text: String },
@@ -121,13 +123,13 @@ async fn main() -> anyhow::Result<()> {
                 println!("{}  {}  ({})", c.id, c.name, c.role.label());
             }
         }
-        Command::Agenda {
-            circle,
-            utc_offset_hours,
-        } => {
+        Command::Agenda { circle, zone } => {
             let id = find(&core, &circle)?;
-            let tz = FixedOffset::east_opt(utc_offset_hours * 3600).context("offset")?;
-            let agenda = core.agenda(id, core.now(), tz)?;
+            let zone = match zone {
+                Some(name) => Zone::named(&name).context("not a known time zone")?,
+                None => device_zone(),
+            };
+            let agenda = core.agenda(id, core.now(), zone)?;
             for (label, list) in [("Today", agenda.today), ("Upcoming", agenda.upcoming)] {
                 println!("{label}:");
                 for a in list {

@@ -2,13 +2,21 @@
 //! and today's and upcoming appointments in the device's time zone.
 
 use carecircle_shared::schema::{Appointment, AppointmentStatus, Appointments};
-use carecircle_shared::time::parse_datetime;
+use carecircle_shared::time::{Zone, parse_datetime};
 use carecircle_shared::{CircleId, ItemId, Timestamp, ValidationError};
-use chrono::FixedOffset;
 
 use super::missing;
 use crate::core::CareCircle;
 use crate::error::AppResult;
+
+/// The device's time zone (from the system, or the browser's `Intl` on the web); UTC when it
+/// cannot be told.
+pub fn device_zone() -> Zone {
+    iana_time_zone::get_timezone()
+        .ok()
+        .and_then(|name| Zone::named(&name))
+        .unwrap_or(Zone::UTC)
+}
 
 /// Today's and later appointments, soonest first.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -71,18 +79,17 @@ impl CareCircle {
             a.rescheduled_from = Some(std::mem::replace(&mut a.start, start));
             a.end = end;
             a.status = AppointmentStatus::Rescheduled;
-            a.double_checked_by = None;
-            a.double_checked_at = None;
+            a.clear_double_check();
         })
         .await
     }
 
-    /// Records that I double-checked the time and place with the service.
+    /// Records that I double-checked the time and place with the service: the ones it has
+    /// now, which the double-check then confirms.
     pub async fn double_check(&mut self, circle: CircleId, id: &ItemId) -> AppResult<()> {
         let (me, now) = (self.me()?, self.now());
         self.update_appointment(circle, id, "Double-checked an appointment", |a| {
-            a.double_checked_by = Some(me);
-            a.double_checked_at = Some(now);
+            a.mark_double_checked(me, now)
         })
         .await
     }
@@ -120,18 +127,14 @@ impl CareCircle {
         .await
     }
 
-    /// Today's and upcoming appointments, with "today" in the device's UTC offset.
-    pub fn agenda(
-        &self,
-        circle: CircleId,
-        now: Timestamp,
-        offset: FixedOffset,
-    ) -> AppResult<Agenda> {
+    /// Today's and upcoming appointments, with "today" the date in the device's zone (each
+    /// appointment's date with the offset the zone has on that date).
+    pub fn agenda(&self, circle: CircleId, now: Timestamp, zone: Zone) -> AppResult<Agenda> {
         let appts: Appointments = self.view(circle)?;
-        let today = now.to_utc().map(|t| t.with_timezone(&offset).date_naive());
+        let today = zone.show_instant(now).map(|t| t.date_naive());
         let mut agenda = Agenda::default();
         for a in appts.upcoming(now) {
-            let day = parse_datetime(&a.start).map(|t| t.with_timezone(&offset).date_naive());
+            let day = parse_datetime(&a.start).map(|t| zone.show(&t).date_naive());
             if day.is_some() && day <= today {
                 agenda.today.push(a.clone());
             } else {

@@ -1,4 +1,5 @@
-//! What needs attention now: appointments soon that are not double-checked or lack written
+//! What needs attention now: appointments soon that are not double-checked (or changed since
+//! they were) or lack written
 //! details, open questions for the next appointment, and a plan review date coming up.
 
 use carecircle_shared::schema::{Appointments, Plan, Questions};
@@ -18,6 +19,8 @@ pub const REVIEW_DAYS: i64 = 14;
 pub enum Reminder {
     /// An appointment soon that nobody has double-checked.
     NotDoubleChecked(ItemId),
+    /// An appointment soon whose time or place changed since it was double-checked.
+    ChangedSinceDoubleCheck(ItemId),
     /// An appointment soon without details received in writing.
     NoWrittenDetails(ItemId),
     /// Open questions for the next appointment.
@@ -43,7 +46,9 @@ impl CareCircle {
             for a in &upcoming {
                 let starts = a.start_time().map(|t| Timestamp::from_datetime(&t));
                 if starts.is_some_and(|s| s.millis() - now.millis() <= SOON_HOURS * HOUR_MS) {
-                    if !a.is_double_checked() {
+                    if a.changed_since_double_check() {
+                        out.push(Reminder::ChangedSinceDoubleCheck(a.id.clone()));
+                    } else if !a.is_double_checked() {
                         out.push(Reminder::NotDoubleChecked(a.id.clone()));
                     }
                     if !a.written_details_received {

@@ -34,6 +34,10 @@ impl CareCircle {
             }
             if a.is_double_checked() {
                 description.push("Double-checked".to_string());
+            } else if a.changed_since_double_check() {
+                description.push(
+                    "Changed since it was double-checked: please double-check it again".into(),
+                );
             }
             let location = [a.place.name.as_str(), a.place.address.as_str()]
                 .into_iter()

@@ -412,9 +412,19 @@ async fn apply(
             if exists {
                 let id = a.id.clone();
                 core.update_appointment(circle, &id, "Updated an appointment", move |x| {
-                    let keep = (x.double_checked_by, x.double_checked_at, x.created_by);
+                    let keep = (
+                        x.double_checked_by,
+                        x.double_checked_at,
+                        std::mem::take(&mut x.double_checked_what),
+                        x.created_by,
+                    );
                     *x = *a;
-                    (x.double_checked_by, x.double_checked_at, x.created_by) = keep;
+                    (
+                        x.double_checked_by,
+                        x.double_checked_at,
+                        x.double_checked_what,
+                        x.created_by,
+                    ) = keep;
                 })
                 .await?;
             } else {

@@ -89,7 +89,7 @@ fn Header() -> Element {
     let snap = use_snapshot();
     let actions = use_coroutine_handle::<Action>();
     let s = snap.read();
-    let line = format::status_line(&s.status, s.offset_secs);
+    let line = format::status_line(&s.status, s.zone);
     let title = s
         .circle
         .as_ref()
@@ -134,7 +134,7 @@ fn Messages() -> Element {
     let error = s.error.clone();
     let refused = s.refused.clone();
     let notices = s.notices.clone();
-    let offset = s.offset_secs;
+    let zone = s.zone;
     drop(s);
     rsx! {
         div { class: "messages",
@@ -148,7 +148,7 @@ fn Messages() -> Element {
             for r in refused {
                 div { key: "{r.id}", class: "banner refused", role: "alert",
                     p { strong { "{format::refusal_text(&r)}" } }
-                    p { "Kept on this device since {format::when(r.at, offset)}. Your other changes keep syncing." }
+                    p { "Kept on this device since {format::when(r.at, zone)}. Your other changes keep syncing." }
                     button { r#type: "button", class: "button small",
                         onclick: move |_| actions.send(Action::ResetToServer(r.doc)),
                         "Use the shared copy and carry on" }

@@ -10,6 +10,7 @@ use carecircle_shared::history::HistoryEntry;
 use carecircle_shared::schema::{
     Appointment, Appointments, Notes, Plan, Question, Questions, Team,
 };
+use carecircle_shared::time::Zone;
 use carecircle_shared::wire::{AccessLogEntry, CircleSummary, Invite, InviteInfo, MemberInfo};
 use carecircle_shared::{CircleId, DocKind, ItemId, MemberId, Role, Timestamp};
 
@@ -136,8 +137,8 @@ pub struct Snapshot {
     pub busy: bool,
     /// The device clock when this snapshot was made.
     pub now: Timestamp,
-    /// The device's offset from UTC, in seconds.
-    pub offset_secs: i32,
+    /// The device's time zone (each date gets its own offset).
+    pub zone: Zone,
     /// Members of the shown circle (as last fetched; kept on the device for offline use).
     pub members: Vec<MemberInfo>,
     /// The last invite I created (code to pass on).
@@ -178,7 +179,7 @@ impl Snapshot {
     /// Builds the snapshot from the core, showing `circle` (or my first circle).
     pub async fn load(core: &CareCircle, circle: Option<CircleId>, keep: &Snapshot) -> Snapshot {
         let now = core.now();
-        let offset = crate::ui::format::device_offset();
+        let zone = crate::ui::format::device_zone();
         let mut snap = Snapshot {
             phase: if core.session().is_some() {
                 Phase::Ready
@@ -201,7 +202,7 @@ impl Snapshot {
                 .filter(|r| !r.resolved)
                 .collect(),
             now,
-            offset_secs: offset.local_minus_utc(),
+            zone,
             notices: keep.notices.clone(),
             invite: keep.invite.clone(),
             invites: keep.invites.clone(),
@@ -212,7 +213,7 @@ impl Snapshot {
             .filter(|c| core.circle(*c).is_ok())
             .or_else(|| core.circles().first().map(|c| c.id));
         if let Some(id) = id {
-            snap.circle = CircleView::load(core, id, now, offset).await;
+            snap.circle = CircleView::load(core, id, now, zone).await;
             snap.members = core.known_members(id).await.unwrap_or_default();
         }
         if snap.circle_id() != keep.circle_id() {
@@ -247,7 +248,7 @@ impl CircleView {
         core: &CareCircle,
         id: CircleId,
         now: Timestamp,
-        offset: chrono::FixedOffset,
+        zone: Zone,
     ) -> Option<CircleView> {
         let summary = core.circle(id).ok()?.clone();
         let mut history = BTreeMap::new();
@@ -265,7 +266,7 @@ impl CircleView {
             questions: core.view(id).ok(),
             plan: core.view(id).ok(),
             notes: core.view(id).ok(),
-            agenda: core.agenda(id, now, offset).unwrap_or_default(),
+            agenda: core.agenda(id, now, zone).unwrap_or_default(),
             reminders: core.reminders(id, now).unwrap_or_default(),
             feed: core.changed_since_last_looked(id).await.unwrap_or_default(),
             conflicts: core.conflicts(id).unwrap_or_default(),

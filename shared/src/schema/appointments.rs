@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::{DocSchema, SCHEMA_VERSION};
 use crate::ids::{ItemId, MemberId};
 use crate::policy::DocKind;
-use crate::time::{Timestamp, parse_datetime};
+use crate::time::{Timestamp, Zone, parse_datetime};
 use crate::validation::{self as v, Keyed, Links, ValidationError};
 use crate::vocabulary;
 
@@ -85,6 +85,12 @@ pub struct Appointment {
     pub start: String,
     /// End, RFC 3339 with UTC offset.
     pub end: String,
+    /// The IANA time zone `start` and `end` are in (the place's; the device's when added),
+    /// e.g. `Australia/Melbourne`. Their offsets are that zone's on that date. Empty for
+    /// appointments recorded before zones were: their offsets are shown as stored.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub zone: String,
     /// Where.
     pub place: Place,
     /// With whom: ids in the team document.
@@ -97,6 +103,12 @@ pub struct Appointment {
     pub double_checked_by: Option<MemberId>,
     /// When they double-checked it.
     pub double_checked_at: Option<Timestamp>,
+    /// What they confirmed: the time slot and place as they were then (see
+    /// [`Appointment::confirmation`]). The double-check counts only while they still match,
+    /// so an edit made before or concurrently with it, merged later, cannot leave a stale tick.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub double_checked_what: String,
     /// Details have been asked for in writing (letter, email, form).
     pub written_details_requested: bool,
     /// Details have been received in writing.
@@ -130,9 +142,52 @@ impl Appointment {
         parse_datetime(&self.end)
     }
 
-    /// True once someone has double-checked it.
+    /// The appointment's time zone, when it has a known one.
+    pub fn time_zone(&self) -> Option<Zone> {
+        Zone::named(&self.zone)
+    }
+
+    /// The time slot and place in one string, as a double-check records them: the instants
+    /// (so a change of notation is not a change), the zone, and the place's fields.
+    pub fn confirmation(&self) -> String {
+        let instant = |t: Option<chrono::DateTime<chrono::FixedOffset>>| {
+            t.map(|t| Timestamp::from_datetime(&t).millis().to_string())
+                .unwrap_or_default()
+        };
+        serde_json::json!([
+            instant(self.start_time()),
+            instant(self.end_time()),
+            self.zone,
+            self.place.name,
+            self.place.address,
+            self.place.telehealth_url,
+        ])
+        .to_string()
+    }
+
+    /// True while a double-check confirms the time and place it has now.
     pub fn is_double_checked(&self) -> bool {
-        self.double_checked_by.is_some()
+        self.double_checked_by.is_some() && self.double_checked_what == self.confirmation()
+    }
+
+    /// True when it was double-checked, but its time or place is not what was confirmed (or,
+    /// for a double-check recorded before confirmations were, cannot be told).
+    pub fn changed_since_double_check(&self) -> bool {
+        self.double_checked_by.is_some() && !self.is_double_checked()
+    }
+
+    /// Records a double-check by `by` at `at` of the time and place it has now.
+    pub fn mark_double_checked(&mut self, by: MemberId, at: Timestamp) {
+        self.double_checked_by = Some(by);
+        self.double_checked_at = Some(at);
+        self.double_checked_what = self.confirmation();
+    }
+
+    /// Forgets the double-check (the appointment moved).
+    pub fn clear_double_check(&mut self) {
+        self.double_checked_by = None;
+        self.double_checked_at = None;
+        self.double_checked_what.clear();
     }
 
     /// True unless cancelled, attended or missed.
@@ -159,7 +214,21 @@ impl Appointment {
         if let Some(from) = &self.rescheduled_from {
             v::datetime("rescheduled_from", from)?;
         }
-        if self.double_checked_by.is_some() != self.double_checked_at.is_some() {
+        if !self.zone.is_empty() {
+            let zone = self
+                .time_zone()
+                .ok_or(ValidationError::UnknownZone { field: "zone" })?;
+            for (field, time) in [("start", self.start_time()), ("end", self.end_time())] {
+                if let Some(t) = time
+                    && zone.offset_at(&t) != *t.offset()
+                {
+                    return Err(ValidationError::WrongOffset { field });
+                }
+            }
+        }
+        if self.double_checked_by.is_some() != self.double_checked_at.is_some()
+            || (self.double_checked_by.is_none() && !self.double_checked_what.is_empty())
+        {
             return Err(ValidationError::NotAllowed {
                 field: "double_checked_at",
             });
@@ -167,6 +236,7 @@ impl Appointment {
         v::short("place.name", &self.place.name)?;
         v::short("place.address", &self.place.address)?;
         v::short("place.telehealth_url", &self.place.telehealth_url)?;
+        v::short("double_checked_what", &self.double_checked_what)?;
         v::short("support_person", &self.support_person)?;
         v::short("transport", &self.transport)?;
         v::long("notes", &self.notes)?;

@@ -2,6 +2,7 @@
 //! questions, history, conflicts), and the add / edit form.
 
 use carecircle_shared::schema::{Appointment, AppointmentStatus, Place};
+use carecircle_shared::time::{Zone, parse_datetime};
 use carecircle_shared::{DocKind, ItemId};
 use dioxus::prelude::*;
 
@@ -15,7 +16,7 @@ use crate::ui::widgets::{
 
 /// One appointment as a tappable card.
 #[component]
-pub fn AppointmentCard(a: Appointment, offset: i32) -> Element {
+pub fn AppointmentCard(a: Appointment, zone: Zone) -> Element {
     let mut screen = use_screen();
     let id = a.id.clone();
     let place = if a.place.telehealth_url.is_empty() {
@@ -27,7 +28,7 @@ pub fn AppointmentCard(a: Appointment, offset: i32) -> Element {
         button { r#type: "button", class: "row appointment",
             onclick: move |_| screen.set(Screen::Appointment(id.clone())),
             span { class: "row-title", "{a.purpose}" }
-            span { class: "row-sub", "{format::appointment_time(&a, offset)}" }
+            span { class: "row-sub", "{format::appointment_time(&a, zone)}" }
             if !place.is_empty() { span { class: "row-sub", "{place}" } }
             span { class: "badges",
                 if a.status != AppointmentStatus::Scheduled {
@@ -35,6 +36,8 @@ pub fn AppointmentCard(a: Appointment, offset: i32) -> Element {
                 }
                 if a.is_double_checked() {
                     span { class: "badge ok", "Double-checked" }
+                } else if a.is_active() && a.changed_since_double_check() {
+                    span { class: "badge warn", "Changed since double-checked" }
                 } else if a.is_active() {
                     span { class: "badge warn", "Not double-checked" }
                 }
@@ -49,7 +52,7 @@ pub fn AppointmentList() -> Element {
     let snap = use_snapshot();
     let actions = use_coroutine_handle::<Action>();
     let s = snap.read();
-    let offset = s.offset_secs;
+    let zone = s.zone;
     let Some(appts) = s.circle.as_ref().and_then(|c| c.appointments.clone()) else {
         return rsx! { h1 { "Appointments" } NotShared { what: "appointments list" } };
     };
@@ -65,7 +68,7 @@ pub fn AppointmentList() -> Element {
     past.sort_by_key(|a| std::cmp::Reverse(a.start_time()));
     let mut days: Vec<(String, Vec<Appointment>)> = Vec::new();
     for a in coming {
-        let d = format::day(a, offset);
+        let d = format::day(a, zone);
         match days.last_mut() {
             Some((day, list)) if *day == d => list.push(a.clone()),
             _ => days.push((d, vec![a.clone()])),
@@ -84,12 +87,12 @@ pub fn AppointmentList() -> Element {
         }
         for (day, list) in days {
             Section { key: "{day}", title: day.clone(),
-                for a in list { AppointmentCard { key: "{a.id}", a, offset } }
+                for a in list { AppointmentCard { key: "{a.id}", a, zone } }
             }
         }
         if !past.is_empty() {
             Section { title: "Earlier and cancelled",
-                for a in past { AppointmentCard { key: "{a.id}", a, offset } }
+                for a in past { AppointmentCard { key: "{a.id}", a, zone } }
             }
         }
     }
@@ -105,10 +108,11 @@ pub fn AppointmentDetail(id: ItemId) -> Element {
     let new_end = use_signal(String::new);
     let mut rescheduling = use_signal(|| false);
     let s = snap.read();
-    let offset = s.offset_secs;
+    let zone = s.zone;
     let Some(c) = s.circle.clone() else {
         return rsx! { NotShared { what: "appointment" } };
     };
+    let mut move_problem = use_signal(|| None::<&'static str>);
     let Some(a) = c.appointment(&id) else {
         return rsx! {
             h1 { "Appointment" }
@@ -124,13 +128,26 @@ pub fn AppointmentDetail(id: ItemId) -> Element {
         .map(|m| format!("{} ({})", m.name, m.role_title))
         .collect();
     let linked = c.questions_for(&a);
-    let checked = a.double_checked_at.map(|at| {
-        format!(
-            "Double-checked by {} on {}",
-            s.name_of(a.double_checked_by),
-            format::when(at, offset)
-        )
-    });
+    let checked = a
+        .double_checked_at
+        .filter(|_| a.is_double_checked())
+        .map(|at| {
+            format!(
+                "Double-checked by {} on {}",
+                s.name_of(a.double_checked_by),
+                format::when(at, zone)
+            )
+        });
+    let stale = a
+        .double_checked_at
+        .filter(|_| a.changed_since_double_check())
+        .map(|at| {
+            format!(
+                "The time or place changed since {} double-checked it on {}. Please double-check it again.",
+                s.name_of(a.double_checked_by),
+                format::when(at, zone)
+            )
+        });
     let history = c
         .history
         .get(&DocKind::Appointments)
@@ -155,16 +172,19 @@ pub fn AppointmentDetail(id: ItemId) -> Element {
         a.id.clone(),
     );
     let (req, rec) = (a.written_details_requested, a.written_details_received);
+    let place_zone = format::zone_of(&a, zone);
     rsx! {
         h1 { "{a.purpose}" }
-        p { class: "lead", "{format::appointment_time(&a, offset)}" }
+        p { class: "lead", "{format::appointment_time(&a, zone)}" }
         p { span { class: "badge", "{a.status.label()}" }
-            if let Some(from) = &a.rescheduled_from { " Moved from {format::to_input(from, offset).replace('T', \" \")}" }
+            if let Some(from) = &a.rescheduled_from { " Moved from {format::to_input(from, zone).replace('T', \" \")}" }
         }
         ConflictList { kind: Some(DocKind::Appointments), prefix }
         Section { title: "Double-check",
             if let Some(text) = checked {
                 p { class: "ok", "✓ {text}" }
+            } else if let Some(text) = stale {
+                p { class: "warn", role: "status", "{text}" }
             } else {
                 p { "Nobody has double-checked this appointment with the service yet." }
             }
@@ -233,11 +253,18 @@ pub fn AppointmentDetail(id: ItemId) -> Element {
             if rescheduling() {
                 form { onsubmit: move |e: FormEvent| {
                         e.prevent_default();
-                        if let (Some(start), Some(end)) = (format::from_input(&new_start(), offset), format::from_input(&new_end(), offset)) {
-                            actions.send(Action::Reschedule { id: id6.clone(), start, end });
-                            rescheduling.set(false);
+                        match (format::from_input(&new_start(), place_zone), format::from_input(&new_end(), place_zone)) {
+                            (Ok(start), Ok(end)) if end < start => move_problem.set(Some("The end is before the start.")),
+                            (Ok(start), Ok(end)) => {
+                                move_problem.set(None);
+                                actions.send(Action::Reschedule { id: id6.clone(), start, end });
+                                rescheduling.set(false);
+                            }
+                            (Err(e), _) | (_, Err(e)) => move_problem.set(Some(format::time_problem(e))),
                         }
                     },
+                    if let Some(p) = move_problem() { p { class: "error", role: "alert", "{p}" } }
+                    p { class: "fineprint", "Times are {place_zone.city()} time." }
                     Field { id: "new-start", label: "New start", value: new_start, kind: "datetime-local" }
                     Field { id: "new-end", label: "New end", value: new_end, kind: "datetime-local" }
                     button { r#type: "submit", class: "button", "Move the appointment" }
@@ -255,7 +282,7 @@ pub fn AppointmentForm(id: Option<ItemId>) -> Element {
     let actions = use_coroutine_handle::<Action>();
     let mut screen = use_screen();
     let s = snap.read();
-    let offset = s.offset_secs;
+    let zone = s.zone;
     let existing = id.as_ref().and_then(|i| {
         s.circle
             .as_ref()?
@@ -278,9 +305,12 @@ pub fn AppointmentForm(id: Option<ItemId>) -> Element {
         .unwrap_or_default();
     drop(s);
     let base = existing.clone().unwrap_or_default();
+    let entry_zone = format::zone_of(&base, zone);
+    let zones = format::zone_choices(&[entry_zone, zone]);
+    let zone_name = use_signal(|| entry_zone.name().to_string());
     let purpose = use_signal(|| base.purpose.clone());
-    let start = use_signal(|| format::to_input(&base.start, offset));
-    let end = use_signal(|| format::to_input(&base.end, offset));
+    let start = use_signal(|| format::to_input(&base.start, entry_zone));
+    let end = use_signal(|| format::to_input(&base.end, entry_zone));
     let place = use_signal(|| base.place.name.clone());
     let address = use_signal(|| base.place.address.clone());
     let url = use_signal(|| base.place.telehealth_url.clone());
@@ -297,13 +327,21 @@ pub fn AppointmentForm(id: Option<ItemId>) -> Element {
         .collect();
     let save = move |e: FormEvent| {
         e.prevent_default();
-        let (Some(st), Some(en)) = (
-            format::from_input(&start(), offset),
-            format::from_input(&end(), offset),
-        ) else {
-            problem.set(Some("Please give a start and an end time.".into()));
-            return;
+        let chosen = Zone::named(&zone_name()).unwrap_or(entry_zone);
+        let (st, en) = match (
+            format::from_input(&start(), chosen),
+            format::from_input(&end(), chosen),
+        ) {
+            (Ok(st), Ok(en)) => (st, en),
+            (Err(e), _) | (_, Err(e)) => {
+                problem.set(Some(format::time_problem(e).into()));
+                return;
+            }
         };
+        if parse_datetime(&en) < parse_datetime(&st) {
+            problem.set(Some("The end is before the start.".into()));
+            return;
+        }
         if purpose().trim().is_empty() {
             problem.set(Some("Please say what the appointment is for.".into()));
             return;
@@ -315,6 +353,7 @@ pub fn AppointmentForm(id: Option<ItemId>) -> Element {
         a.purpose = purpose().trim().to_string();
         a.start = st;
         a.end = en;
+        a.zone = chosen.name().to_string();
         a.place = Place {
             name: place(),
             address: address(),
@@ -336,6 +375,7 @@ pub fn AppointmentForm(id: Option<ItemId>) -> Element {
             Field { id: "purpose", label: "What is it for?", value: purpose }
             Field { id: "start", label: "Starts", value: start, kind: "datetime-local" }
             Field { id: "end", label: "Ends", value: end, kind: "datetime-local" }
+            Choice { id: "zone", label: "Time zone of these times", value: zone_name, options: zones }
             Field { id: "place", label: "Place", value: place }
             Field { id: "address", label: "Address", value: address }
             Field { id: "telehealth", label: "Telehealth link (if it is a video call)", value: url, kind: "url" }

@@ -16,7 +16,7 @@ pub fn ChangesScreen() -> Element {
     let snap = use_snapshot();
     let actions = use_coroutine_handle::<Action>();
     let s = snap.read();
-    let offset = s.offset_secs;
+    let zone = s.zone;
     let feed: Vec<(String, String, String)> = s
         .circle
         .as_ref()
@@ -26,7 +26,7 @@ pub fn ChangesScreen() -> Element {
                 .rev()
                 .map(|e| {
                     (
-                        format!("{} · {}", e.kind.label(), format::when(e.change.at, offset)),
+                        format!("{} · {}", e.kind.label(), format::when(e.change.at, zone)),
                         s.name_of(e.change.by),
                         e.change.what.clone(),
                     )
@@ -62,13 +62,13 @@ pub fn ChangesScreen() -> Element {
 pub fn History(entries: Vec<HistoryEntry>, title: String) -> Element {
     let snap = use_snapshot();
     let s = snap.read();
-    let offset = s.offset_secs;
+    let zone = s.zone;
     let rows: Vec<(String, String)> = entries
         .iter()
         .map(|h| {
             (
                 h.what.clone(),
-                format!("{} · {}", s.name_of(h.by), format::when(h.at, offset)),
+                format!("{} · {}", s.name_of(h.by), format::when(h.at, zone)),
             )
         })
         .collect();

@@ -31,7 +31,7 @@ pub fn CircleScreen() -> Element {
     };
     let members = s.members.clone();
     let me = s.me;
-    let offset = s.offset_secs;
+    let zone = s.zone;
     let invite = s.invite.clone();
     let outstanding: Vec<(InviteInfo, String)> = s
         .invites
@@ -47,7 +47,7 @@ pub fn CircleScreen() -> Element {
                 format!(
                     "For a {} · made by {by} · works until {}",
                     i.role.label().to_lowercase(),
-                    format::when(i.expires_at, offset)
+                    format::when(i.expires_at, zone)
                 ),
             )
         })
@@ -70,7 +70,7 @@ pub fn CircleScreen() -> Element {
             if !e.detail.is_empty() {
                 what.push_str(&format!(" ({})", e.detail));
             }
-            (what, format::when(e.at, offset))
+            (what, format::when(e.at, zone))
         })
         .collect();
     drop(s);
@@ -129,7 +129,7 @@ pub fn CircleScreen() -> Element {
                 }
                 if let Some(i) = invite {
                     p { class: "invite", "Invite code for a {i.role.label().to_lowercase()}: " strong { class: "code", "{i.code}" } }
-                    p { class: "row-sub", "Works once, until {format::when(i.expires_at, offset)}. Pass it on in person or by phone." }
+                    p { class: "row-sub", "Works once, until {format::when(i.expires_at, zone)}. Pass it on in person or by phone." }
                 }
             }
         }

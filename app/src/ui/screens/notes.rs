@@ -25,7 +25,7 @@ pub fn NotesScreen() -> Element {
         return rsx! { h1 { "Notes" } NotShared { what: "notes" } };
     };
     let me = s.me;
-    let offset = s.offset_secs;
+    let zone = s.zone;
     let rows: Vec<(Note, String, String)> = notes
         .newest_first()
         .into_iter()
@@ -38,12 +38,12 @@ pub fn NotesScreen() -> Element {
                 .unwrap_or_default();
             let edited = n
                 .edited_at
-                .map(|t| format!(" · edited {}", format::when(t, offset)))
+                .map(|t| format!(" · edited {}", format::when(t, zone)))
                 .unwrap_or_default();
             (
                 n.clone(),
                 s.name_of(n.author),
-                format!("{}{about}{edited}", format::when(n.written_at, offset)),
+                format!("{}{about}{edited}", format::when(n.written_at, zone)),
             )
         })
         .collect();

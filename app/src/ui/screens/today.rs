@@ -30,7 +30,7 @@ pub fn Today() -> Element {
     };
     let caseload = s.circles.len() > 1 || c.summary.role == Role::CaseManager;
     let circles = s.circles.clone();
-    let offset = s.offset_secs;
+    let zone = s.zone;
     let shown = c.summary.id;
     let appts = c.appointments.clone().unwrap_or_default();
     let questions = c.questions.clone().unwrap_or_default();
@@ -48,6 +48,13 @@ pub fn Today() -> Element {
             Reminder::NotDoubleChecked(id) => (
                 format!(
                     "Double-check “{}”: nobody has confirmed it yet.",
+                    title_of(id)
+                ),
+                Some(Screen::Appointment(id.clone())),
+            ),
+            Reminder::ChangedSinceDoubleCheck(id) => (
+                format!(
+                    "Double-check “{}” again: its time or place changed since it was confirmed.",
                     title_of(id)
                 ),
                 Some(Screen::Appointment(id.clone())),
@@ -136,7 +143,7 @@ pub fn Today() -> Element {
                 Empty { text: "No appointments today." }
             } else {
                 for a in today {
-                    AppointmentCard { key: "{a.id}", a, offset }
+                    AppointmentCard { key: "{a.id}", a, zone }
                 }
             }
         }
@@ -154,11 +161,11 @@ pub fn Today() -> Element {
                 Empty { text: "Nothing booked after today." }
             } else {
                 for a in upcoming {
-                    AppointmentCard { key: "{a.id}", a, offset }
+                    AppointmentCard { key: "{a.id}", a, zone }
                 }
             }
             GoTo { to: Screen::Appointments, label: "All appointments" }
         }
-        p { class: "fineprint", "Last looked at {format::when(snap.read().now, offset)}." }
+        p { class: "fineprint", "Last looked at {format::when(snap.read().now, zone)}." }
     }
 }

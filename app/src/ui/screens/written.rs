@@ -13,11 +13,11 @@ pub fn WrittenScreen(what: Written) -> Element {
     let snap = use_snapshot();
     let mut screen = use_screen();
     let s = snap.read();
-    let offset = s.offset_secs;
+    let zone = s.zone;
     let Some(c) = s.circle.clone() else {
         return rsx! { NotShared { what: "record" } };
     };
-    let printed = format!("Printed from CareCircle on {}", format::when(s.now, offset));
+    let printed = format!("Printed from CareCircle on {}", format::when(s.now, zone));
     let my_name = s.my_name.clone();
     drop(s);
     let back = match &what {
@@ -77,7 +77,7 @@ pub fn WrittenScreen(what: Written) -> Element {
             let qs = c.questions_for(&a);
             rsx! {
                 h1 { "{a.purpose}" }
-                p { class: "lead", "{format::appointment_time(&a, offset)}" }
+                p { class: "lead", "{format::appointment_time(&a, zone)}" }
                 p { "{a.place.name}" }
                 p { "{a.place.address}" }
                 if !a.place.telehealth_url.is_empty() { p { "Telehealth: {a.place.telehealth_url}" } }
