@@ -13,7 +13,7 @@ use carecircle_shared::conflict::{Conflict, ConflictValue};
 use carecircle_shared::history::HistoryEntry;
 use carecircle_shared::schema::{
     Appointment, Appointments, Goal, Note, Notes, Organisation, Place, Plan, Question, Questions,
-    Team, TeamMember,
+    Slot, Team, TeamMember,
 };
 use carecircle_shared::time::Zone;
 use carecircle_shared::wire::{CircleSummary, DocRef, ErrorCode, MemberInfo};
@@ -493,4 +493,49 @@ fn a_double_check_that_went_stale_says_so_on_the_card_and_the_appointment() {
     assert!(!detail.contains("✓ Double-checked"), "{detail}");
     let list = render(Screen::Appointments, base(c));
     assert!(list.contains("Changed since double-checked"), "{list}");
+}
+
+#[test]
+fn a_time_conflict_is_badged_and_shown_as_two_whole_slots_in_plain_words() {
+    let mut c = loaded_circle();
+    let slot = |start: &str, end: &str| Slot {
+        start: start.into(),
+        end: end.into(),
+        zone: "Australia/Melbourne".into(),
+    };
+    c.conflicts = vec![(
+        DocKind::Appointments,
+        Conflict {
+            path: vec!["items".into(), "appt-1".into(), "slot".into()],
+            values: vec![
+                ConflictValue {
+                    value: slot("2026-11-28T14:00:00+11:00", "2026-11-28T14:30:00+11:00")
+                        .encode()
+                        .into(),
+                    by: Some(me()),
+                },
+                ConflictValue {
+                    value: slot("2026-11-28T10:00:00+11:00", "2026-11-28T10:30:00+11:00")
+                        .encode()
+                        .into(),
+                    by: Some(carer()),
+                },
+            ],
+        },
+    )];
+    let html = render(Screen::Appointment(ItemId::from("appt-1")), base(c.clone()));
+    assert!(
+        html.contains("Appointments: “Psychiatrist review”, the time"),
+        "{html}"
+    );
+    assert!(html.contains("Sat 28 Nov, 14:00–14:30"), "{html}");
+    assert!(html.contains("Sat 28 Nov, 10:00–10:30") && html.contains("set by Sam Rivera"));
+    assert!(!html.contains("{\\\"start"), "no raw values: {html}");
+    for screen in [Screen::Today, Screen::Appointments] {
+        let html = render(screen.clone(), base(c.clone()));
+        assert!(
+            html.contains("Two people changed this"),
+            "{screen:?}:\n{html}"
+        );
+    }
 }

@@ -46,7 +46,8 @@ impl Document {
         out
     }
 
-    /// Resolves a conflict by writing `value` to the field at `path` (which must exist).
+    /// Resolves a conflict by writing `value` to the field at `path` (which must exist). The
+    /// document it would make is validated first; if it fails, nothing is written.
     pub fn resolve_conflict(
         &mut self,
         by: MemberId,
@@ -62,7 +63,8 @@ impl Document {
             what: "Resolved a conflict".into(),
         }
         .encode();
-        self.automerge_mut()
+        let mut next = self.clone();
+        next.automerge_mut()
             .transact_with(
                 |_| {
                     CommitOptions::default()
@@ -83,8 +85,11 @@ impl Document {
                     tx.put(&obj, field.as_str(), value)
                 },
             )
-            .map(|_| ())
-            .map_err(|_| DocError::Automerge)
+            .map_err(|_| DocError::Automerge)?;
+        next.validate()?;
+        next.validate_change_from(self, &crate::validation::Links::unknown())?;
+        *self = next;
+        Ok(())
     }
 }
 

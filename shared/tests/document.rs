@@ -362,35 +362,43 @@ fn history_names_both_members_with_times_and_descriptions() {
 }
 
 #[test]
-fn concurrent_times_are_reported_as_a_conflict_until_resolved() {
+fn concurrent_times_conflict_as_whole_slots_and_settle_whole() {
     let mut server = server_doc(DocKind::Appointments);
     let cm = MemberId::random();
-    let a = appointment("2026-11-23T10:00:00+11:00", "2026-11-23T11:00:00+11:00");
+    let a = appointment("2026-11-23T10:00:00+11:00", "2026-11-23T10:30:00+11:00");
     let id = add_appointment(&mut server, cm, a).expect("add");
     let (sam, alex) = (MemberId::random(), MemberId::random());
     let mut phone = device_copy(&server);
     let mut laptop = device_copy(&server);
-    let set_start = |doc: &mut Document, by, start: &str| {
+    let set = |doc: &mut Document, by, start: &str, end: &str| {
         doc.change(
             by,
             "Changed the time",
             T0,
             &Links::unknown(),
             |x: &mut Appointments| {
-                x.items.get_mut(&id).expect("appt").start = start.into();
+                let a = x.items.get_mut(&id).expect("appt");
+                a.start = start.into();
+                a.end = end.into();
                 Ok(())
             },
         )
-        .expect("set start");
+        .expect("set time");
     };
-    set_start(
+    // Sam moves it to the afternoon; Alex only makes it longer. Field by field this merged
+    // into 14:00 (Sam's start) – 11:00 (Alex's end), a record that fails validation.
+    set(
         &mut phone,
         sam,
-        "2026-11-23T10:00:00+11:00"
-            .replace("10:00", "09:00")
-            .as_str(),
+        "2026-11-23T14:00:00+11:00",
+        "2026-11-23T14:30:00+11:00",
     );
-    set_start(&mut laptop, alex, "2026-11-23T10:30:00+11:00");
+    set(
+        &mut laptop,
+        alex,
+        "2026-11-23T10:00:00+11:00",
+        "2026-11-23T11:00:00+11:00",
+    );
     merge(&mut phone, &laptop);
     merge(&mut laptop, &phone);
     for doc in [&phone, &laptop] {
@@ -398,19 +406,28 @@ fn concurrent_times_are_reported_as_a_conflict_until_resolved() {
         assert_eq!(conflicts.len(), 1, "{conflicts:?}");
         assert_eq!(
             conflicts[0].path,
-            vec!["items".to_string(), id.to_string(), "start".into()]
+            vec!["items".to_string(), id.to_string(), "slot".into()]
         );
         let mut who: Vec<_> = conflicts[0].values.iter().map(|v| v.by).collect();
         who.sort();
         let mut expected = vec![Some(sam), Some(alex)];
         expected.sort();
         assert_eq!(who, expected);
-        // The first value is the one the typed view shows.
+        // Whatever wins is one person's whole slot, and the first value is the one shown.
         let shown: Appointments = doc.view().expect("view");
-        assert_eq!(
-            conflicts[0].values[0].value,
-            shown.items[&id].start.as_str()
+        let a = &shown.items[&id];
+        assert!(
+            [
+                ("2026-11-23T14:00:00+11:00", "2026-11-23T14:30:00+11:00"),
+                ("2026-11-23T10:00:00+11:00", "2026-11-23T11:00:00+11:00")
+            ]
+            .contains(&(a.start.as_str(), a.end.as_str())),
+            "{a:?}"
         );
+        assert_eq!(conflicts[0].values[0].value, a.slot().encode().as_str());
+        shown
+            .validate_change(&Appointments::default(), &Links::unknown())
+            .expect("the merged record is valid");
     }
     // An unrelated edit of the same appointment does not silently settle the conflict.
     phone
@@ -430,23 +447,103 @@ fn concurrent_times_are_reported_as_a_conflict_until_resolved() {
         1,
         "conflict still shown after an unrelated edit"
     );
-    // Resolving writes one value, which then shows on every replica.
+    // Settling writes one whole slot, which then shows on every replica; a slot that would
+    // not be valid is refused and nothing is written.
     let path = phone.conflicts()[0].path.clone();
+    let backwards = Slot {
+        start: "2026-11-23T14:00:00+11:00".into(),
+        end: "2026-11-23T11:00:00+11:00".into(),
+        zone: String::new(),
+    };
+    let heads = phone.heads();
+    assert!(
+        phone
+            .resolve_conflict(sam, T0, &path, ScalarValue::Str(backwards.encode().into()))
+            .is_err()
+    );
+    assert_eq!(phone.heads(), heads, "nothing written");
+    let alexs = Slot {
+        start: "2026-11-23T10:00:00+11:00".into(),
+        end: "2026-11-23T11:00:00+11:00".into(),
+        zone: String::new(),
+    };
     phone
-        .resolve_conflict(
-            sam,
-            T0,
-            &path,
-            ScalarValue::Str("2026-11-23T10:30:00+11:00".into()),
-        )
+        .resolve_conflict(sam, T0, &path, ScalarValue::Str(alexs.encode().into()))
         .expect("resolve");
     merge(&mut laptop, &phone);
     for doc in [&phone, &laptop] {
         assert!(doc.conflicts().is_empty());
         let x: Appointments = doc.view().expect("view");
-        assert_eq!(x.items[&id].start, "2026-11-23T10:30:00+11:00");
+        assert_eq!(x.items[&id].slot(), alexs);
         assert_eq!(x.items[&id].transport, "Bus 12");
     }
+}
+
+#[test]
+fn appointments_recorded_with_separate_times_and_a_place_map_still_read() {
+    let by = MemberId::random();
+    let mut doc = server_doc(DocKind::Appointments);
+    let id = ItemId::random();
+    // The shape earlier builds wrote: start and end as keys of their own, the place a map.
+    doc.automerge_mut()
+        .transact::<_, _, carecircle_shared::automerge::AutomergeError>(|tx| {
+            use carecircle_shared::automerge::ObjType;
+            use carecircle_shared::automerge::transaction::Transactable;
+            let (_, items) = tx.get(ROOT, "items")?.expect("items");
+            let a = tx.put_object(&items, id.as_str(), ObjType::Map)?;
+            for (k, v) in [
+                ("id", id.as_str()),
+                ("purpose", "Review"),
+                ("start", "2026-11-23T10:00:00+11:00"),
+                ("end", "2026-11-23T11:00:00+11:00"),
+                ("status", "scheduled"),
+                ("support_person", ""),
+                ("transport", ""),
+                ("notes", ""),
+            ] {
+                tx.put(&a, k, v)?;
+            }
+            for k in ["written_details_requested", "written_details_received"] {
+                tx.put(&a, k, false)?;
+            }
+            for k in ["with_team", "question_ids"] {
+                tx.put_object(&a, k, ObjType::List)?;
+            }
+            let place = tx.put_object(&a, "place", ObjType::Map)?;
+            for (k, v) in [
+                ("name", "Clinic"),
+                ("address", "1 Main St"),
+                ("telehealth_url", ""),
+            ] {
+                tx.put(&place, k, v)?;
+            }
+            Ok(())
+        })
+        .expect("old shape");
+    let x: Appointments = doc.view().expect("view");
+    let a = &x.items[&id];
+    assert_eq!(
+        (a.start.as_str(), a.place.name.as_str()),
+        ("2026-11-23T10:00:00+11:00", "Clinic")
+    );
+    // Edited, it is written in the current shape.
+    doc.change(
+        by,
+        "Edited",
+        T0,
+        &Links::unknown(),
+        |x: &mut Appointments| {
+            x.items.get_mut(&id).expect("appt").place.name = "Clinic B".into();
+            Ok(())
+        },
+    )
+    .expect("edit");
+    let x: Appointments = Document::load(DocKind::Appointments, &doc.save())
+        .expect("load")
+        .view()
+        .expect("view");
+    assert_eq!(x.items[&id].place.name, "Clinic B");
+    assert_eq!(x.items[&id].start, "2026-11-23T10:00:00+11:00");
 }
 
 #[test]

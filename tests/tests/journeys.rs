@@ -376,13 +376,31 @@ async fn journey_3_case_manager_syncs_a_caseload_and_sees_conflicts() {
         assert_eq!(conflicts[0].0, DocKind::Appointments);
         assert_eq!(conflicts[0].1.values.len(), 2);
     }
-    // Resolved on one device, gone on every device.
-    let path = cm.conflicts(circles[0]).expect("c")[0].1.path.clone();
+    // Resolved on one device (keeping the case manager's whole time slot), gone on every
+    // device. A bare start is not a slot: refused, nothing written.
+    let conflict = cm.conflicts(circles[0]).expect("c")[0].1.clone();
+    assert_eq!(conflict.path.last().map(String::as_str), Some("slot"));
+    assert!(
+        cm.resolve_conflict(
+            circles[0],
+            DocKind::Appointments,
+            &conflict.path,
+            ScalarValue::Str(at(3, 10, 30).into()),
+        )
+        .await
+        .is_err()
+    );
+    let keep = conflict
+        .values
+        .iter()
+        .filter_map(|v| v.value.as_str().and_then(Slot::decode))
+        .find(|s| s.start == at(3, 10, 30))
+        .expect("the case manager's slot");
     cm.resolve_conflict(
         circles[0],
         DocKind::Appointments,
-        &path,
-        ScalarValue::Str(at(3, 10, 30).into()),
+        &conflict.path,
+        ScalarValue::Str(keep.encode().into()),
     )
     .await
     .expect("resolve");

@@ -226,6 +226,13 @@ impl Snapshot {
 }
 
 impl CircleView {
+    /// True when two people changed something of this item at once and it is not settled.
+    pub fn has_conflict(&self, kind: DocKind, id: &ItemId) -> bool {
+        self.conflicts
+            .iter()
+            .any(|(k, c)| *k == kind && c.path.get(1).map(String::as_str) == Some(id.as_str()))
+    }
+
     /// One appointment, if appointments are on this device.
     pub fn appointment(&self, id: &ItemId) -> Option<Appointment> {
         self.appointments.as_ref()?.items.get(id).cloned()

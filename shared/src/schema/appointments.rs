@@ -2,7 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use autosurgeon::{Hydrate, Reconcile};
+use automerge::ObjId;
+use autosurgeon::{Hydrate, HydrateError, Reconcile, hydrate_prop};
 use serde::{Deserialize, Serialize};
 
 use super::{DocSchema, SCHEMA_VERSION};
@@ -64,7 +65,10 @@ impl AppointmentStatus {
 }
 
 /// Where an appointment happens: a place, an address, or a telehealth link.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Hydrate, Reconcile)]
+///
+/// Stored as one value (its JSON), so two people changing the place at once is a conflict
+/// between two whole places, never one's name with the other's address.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Place {
     /// The place's name, e.g. "Northside Community Mental Health".
     pub name: String,
@@ -74,8 +78,57 @@ pub struct Place {
     pub telehealth_url: String,
 }
 
+impl Reconcile for Place {
+    type Key<'a> = autosurgeon::reconcile::NoKey;
+    fn reconcile<R: autosurgeon::Reconciler>(&self, mut r: R) -> Result<(), R::Error> {
+        r.str(serde_json::to_string(self).unwrap_or_default())
+    }
+}
+
+impl Hydrate for Place {
+    fn hydrate_string(s: &'_ str) -> Result<Self, HydrateError> {
+        serde_json::from_str(s)
+            .map_err(|_| HydrateError::unexpected("a place", "other text".into()))
+    }
+
+    /// Places recorded before they were one value: a map of the three fields.
+    fn hydrate_map<D: autosurgeon::ReadDoc>(doc: &D, obj: &ObjId) -> Result<Self, HydrateError> {
+        Ok(Self {
+            name: hydrate_prop(doc, obj, "name")?,
+            address: hydrate_prop(doc, obj, "address")?,
+            telehealth_url: hydrate_prop(doc, obj, "telehealth_url")?,
+        })
+    }
+}
+
+/// An appointment's time slot as stored: start, end and zone in one value under the key
+/// `slot`, so concurrent changes of the time are a conflict between whole slots and settling
+/// one can never pair one person's start with another's end.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Slot {
+    /// Start, RFC 3339.
+    pub start: String,
+    /// End, RFC 3339.
+    pub end: String,
+    /// IANA zone, or empty.
+    #[serde(default)]
+    pub zone: String,
+}
+
+impl Slot {
+    /// The stored form.
+    pub fn encode(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Reads the stored form.
+    pub fn decode(s: &str) -> Option<Self> {
+        serde_json::from_str(s).ok()
+    }
+}
+
 /// One appointment.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Hydrate, Reconcile)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Appointment {
     /// Same as the key it is stored under.
     pub id: ItemId,
@@ -88,7 +141,7 @@ pub struct Appointment {
     /// The IANA time zone `start` and `end` are in (the place's; the device's when added),
     /// e.g. `Australia/Melbourne`. Their offsets are that zone's on that date. Empty for
     /// appointments recorded before zones were: their offsets are shown as stored.
-    #[autosurgeon(missing = "Default::default")]
+    /// (`start`, `end` and `zone` are stored together as one [`Slot`].)
     #[serde(default)]
     pub zone: String,
     /// Where.
@@ -106,7 +159,6 @@ pub struct Appointment {
     /// What they confirmed: the time slot and place as they were then (see
     /// [`Appointment::confirmation`]). The double-check counts only while they still match,
     /// so an edit made before or concurrently with it, merged later, cannot leave a stale tick.
-    #[autosurgeon(missing = "Default::default")]
     #[serde(default)]
     pub double_checked_what: String,
     /// Details have been asked for in writing (letter, email, form).
@@ -123,6 +175,93 @@ pub struct Appointment {
     pub question_ids: Vec<ItemId>,
     /// Who added it.
     pub created_by: Option<MemberId>,
+}
+
+impl Appointment {
+    /// The time slot as stored.
+    pub fn slot(&self) -> Slot {
+        Slot {
+            start: self.start.clone(),
+            end: self.end.clone(),
+            zone: self.zone.clone(),
+        }
+    }
+}
+
+impl Reconcile for Appointment {
+    type Key<'a> = autosurgeon::reconcile::NoKey;
+    fn reconcile<R: autosurgeon::Reconciler>(&self, mut r: R) -> Result<(), R::Error> {
+        use autosurgeon::reconcile::MapReconciler;
+        let mut m = r.map()?;
+        m.put("id", &self.id)?;
+        m.put("purpose", &self.purpose)?;
+        m.put("slot", self.slot().encode())?;
+        m.put("place", &self.place)?;
+        m.put("with_team", &self.with_team)?;
+        m.put("status", self.status)?;
+        m.put("rescheduled_from", &self.rescheduled_from)?;
+        m.put("double_checked_by", self.double_checked_by)?;
+        m.put("double_checked_at", self.double_checked_at)?;
+        m.put("double_checked_what", &self.double_checked_what)?;
+        m.put("written_details_requested", self.written_details_requested)?;
+        m.put("written_details_received", self.written_details_received)?;
+        m.put("support_person", &self.support_person)?;
+        m.put("transport", &self.transport)?;
+        m.put("notes", &self.notes)?;
+        m.put("question_ids", &self.question_ids)?;
+        m.put("created_by", self.created_by)?;
+        Ok(())
+    }
+}
+
+/// A key that may be absent (added after the record was made): `None` when it is.
+fn optional<D: autosurgeon::ReadDoc, T: Hydrate>(
+    doc: &D,
+    obj: &ObjId,
+    key: &str,
+) -> Result<Option<T>, HydrateError> {
+    match doc.get(obj, key)? {
+        None => Ok(None),
+        Some(_) => hydrate_prop::<_, T, _, _>(doc, obj, key).map(Some),
+    }
+}
+
+impl Hydrate for Appointment {
+    fn hydrate_map<D: autosurgeon::ReadDoc>(doc: &D, obj: &ObjId) -> Result<Self, HydrateError> {
+        let slot: Option<String> = optional(doc, obj, "slot")?;
+        let slot = match slot {
+            Some(s) => Slot::decode(&s)
+                .ok_or_else(|| HydrateError::unexpected("a time slot", "other text".into()))?,
+            // Recorded before the slot was one value.
+            None => Slot {
+                start: hydrate_prop(doc, obj, "start")?,
+                end: hydrate_prop(doc, obj, "end")?,
+                zone: optional::<_, String>(doc, obj, "zone")?.unwrap_or_default(),
+            },
+        };
+        Ok(Self {
+            id: hydrate_prop(doc, obj, "id")?,
+            purpose: hydrate_prop(doc, obj, "purpose")?,
+            start: slot.start,
+            end: slot.end,
+            zone: slot.zone,
+            place: hydrate_prop(doc, obj, "place")?,
+            with_team: hydrate_prop(doc, obj, "with_team")?,
+            status: hydrate_prop(doc, obj, "status")?,
+            rescheduled_from: optional(doc, obj, "rescheduled_from")?.flatten(),
+            double_checked_by: optional(doc, obj, "double_checked_by")?.flatten(),
+            double_checked_at: optional(doc, obj, "double_checked_at")?.flatten(),
+            double_checked_what: optional::<_, String>(doc, obj, "double_checked_what")?
+                .unwrap_or_default(),
+            written_details_requested: hydrate_prop(doc, obj, "written_details_requested")?,
+            written_details_received: hydrate_prop(doc, obj, "written_details_received")?,
+            support_person: hydrate_prop(doc, obj, "support_person")?,
+            transport: hydrate_prop(doc, obj, "transport")?,
+            notes: hydrate_prop(doc, obj, "notes")?,
+            question_ids: hydrate_prop(doc, obj, "question_ids")?,
+            created_by: optional(doc, obj, "created_by")?.flatten(),
+        })
+    }
 }
 
 impl Keyed for Appointment {

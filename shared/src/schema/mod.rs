@@ -18,7 +18,7 @@ use crate::parts::Parts;
 use crate::policy::DocKind;
 use crate::validation::{Links, ValidationError};
 
-pub use appointments::{Appointment, AppointmentStatus, Appointments, Place};
+pub use appointments::{Appointment, AppointmentStatus, Appointments, Place, Slot};
 pub use notes::{Note, Notes};
 pub use plan::{
     AreaStatus, Areas, Assessment, AssessmentArea, AssessmentSection, Crisis, Ending, Goal,

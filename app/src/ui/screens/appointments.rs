@@ -19,6 +19,11 @@ use crate::ui::widgets::{
 pub fn AppointmentCard(a: Appointment, zone: Zone) -> Element {
     let mut screen = use_screen();
     let id = a.id.clone();
+    let clash = use_snapshot()
+        .read()
+        .circle
+        .as_ref()
+        .is_some_and(|c| c.has_conflict(DocKind::Appointments, &a.id));
     let place = if a.place.telehealth_url.is_empty() {
         a.place.name.clone()
     } else {
@@ -31,6 +36,9 @@ pub fn AppointmentCard(a: Appointment, zone: Zone) -> Element {
             span { class: "row-sub", "{format::appointment_time(&a, zone)}" }
             if !place.is_empty() { span { class: "row-sub", "{place}" } }
             span { class: "badges",
+                if clash {
+                    span { class: "badge warn", "Two people changed this" }
+                }
                 if a.status != AppointmentStatus::Scheduled {
                     span { class: "badge", "{a.status.label()}" }
                 }

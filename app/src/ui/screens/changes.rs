@@ -1,9 +1,11 @@
 //! What's changed since you last looked (with server-verified authors), document history, and
 //! conflicts shown side by side with a way to pick.
 
-use carecircle_shared::DocKind;
 use carecircle_shared::automerge::ScalarValue;
 use carecircle_shared::history::HistoryEntry;
+use carecircle_shared::schema::{Place, Slot};
+use carecircle_shared::time::Zone;
+use carecircle_shared::{DocKind, ItemId};
 use dioxus::prelude::*;
 
 use crate::ui::control::Action;
@@ -102,9 +104,24 @@ pub fn ConflictList(kind: Option<DocKind>, prefix: Vec<String>) -> Element {
                     let values: Vec<(String, String, Option<ScalarValue>)> = x
                         .values
                         .iter()
-                        .map(|v| (shown(&v.value), s.name_of(v.by), scalar(&v.value)))
+                        .map(|v| {
+                            (
+                                shown(&x.path, &v.value, s.zone),
+                                s.name_of(v.by),
+                                scalar(&v.value),
+                            )
+                        })
                         .collect();
-                    (*k, x.path.clone(), values)
+                    let what = match (k, x.path.get(1)) {
+                        (DocKind::Appointments, Some(item)) => c
+                            .appointments
+                            .as_ref()
+                            .and_then(|a| a.items.get(&ItemId::from(item.as_str())))
+                            .map(|a| format!("“{}”, {}", a.purpose, field_name(&x.path))),
+                        _ => None,
+                    }
+                    .unwrap_or_else(|| field_name(&x.path));
+                    (*k, x.path.clone(), what, values)
                 })
                 .collect()
         })
@@ -117,9 +134,9 @@ pub fn ConflictList(kind: Option<DocKind>, prefix: Vec<String>) -> Element {
         section { class: "card conflict", "aria-labelledby": "conflicts-title",
             h2 { id: "conflicts-title", "Two people changed the same thing" }
             p { "These were changed on different devices at the same time. Pick the one to keep; the other stays in the history." }
-            for (i, (k, path, values)) in list.into_iter().enumerate() {
+            for (i, (k, path, what, values)) in list.into_iter().enumerate() {
                 div { key: "{i}", class: "conflict-item",
-                    h3 { "{k.label()}: {field_name(&path)}" }
+                    h3 { "{k.label()}: {what}" }
                     div { class: "side-by-side",
                         for (j, (text, who, value)) in values.into_iter().enumerate() {
                             div { key: "{j}", class: "choice",
@@ -143,10 +160,40 @@ pub fn ConflictList(kind: Option<DocKind>, prefix: Vec<String>) -> Element {
 }
 
 fn field_name(path: &[String]) -> String {
-    path.last().map(|p| p.replace('_', " ")).unwrap_or_default()
+    match path.last().map(String::as_str) {
+        Some("slot") => "the time".into(),
+        Some("place") => "the place".into(),
+        Some(p) => p.replace('_', " "),
+        None => String::new(),
+    }
 }
 
-fn shown(v: &serde_json::Value) -> String {
+/// A competing value in plain words: a time slot as the device shows times, a place as its
+/// name and address.
+fn shown(path: &[String], v: &serde_json::Value, zone: Zone) -> String {
+    let text = v.as_str().unwrap_or_default();
+    match path.last().map(String::as_str) {
+        Some("slot") => {
+            if let Some(slot) = Slot::decode(text) {
+                return format::slot_text(&slot.start, &slot.end, Zone::named(&slot.zone), zone);
+            }
+        }
+        Some("place") => {
+            if let Ok(place) = serde_json::from_str::<Place>(text) {
+                let parts: Vec<&str> = [&place.name, &place.address, &place.telehealth_url]
+                    .into_iter()
+                    .map(String::as_str)
+                    .filter(|p| !p.is_empty())
+                    .collect();
+                return if parts.is_empty() {
+                    "(no place)".into()
+                } else {
+                    parts.join(", ")
+                };
+            }
+        }
+        _ => {}
+    }
     match v {
         serde_json::Value::String(s) => s.clone(),
         serde_json::Value::Null => "(empty)".into(),
