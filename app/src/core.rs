@@ -367,6 +367,7 @@ impl CareCircle {
         if !entry.access.can_write() {
             return Err(AppError::NotAllowed("you may read this but not change it"));
         }
+        let role = self.role(circle)?;
         let links = self.links(circle);
         let now = self.now();
         let doc = self
@@ -374,7 +375,13 @@ impl CareCircle {
             .get_mut(&entry.id)
             .ok_or(AppError::NoDocument(T::KIND))?;
         let before = doc.heads();
-        let result = doc.change(me, what, now, &links, f)?;
+        // The server's item rules (authors only change their own notes and questions, fields
+        // naming a member name me), checked before anything is saved here.
+        let mut edited = doc.clone();
+        let result = edited.change(me, what, now, &links, f)?;
+        carecircle_shared::authorship::check_item_rules(T::KIND, role, me, doc, &edited)
+            .map_err(|_| AppError::NotAllowed("only the person who wrote it can change it"))?;
+        *doc = edited;
         if let Err(e) = self.persist(entry.id, &before).await {
             // Not durable: undo in memory so what is shown is what is saved.
             if let Some(parts) = self.store.load(entry.id).await.ok().flatten() {

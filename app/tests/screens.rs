@@ -539,3 +539,42 @@ fn a_time_conflict_is_badged_and_shown_as_two_whole_slots_in_plain_words() {
         );
     }
 }
+
+#[test]
+fn a_read_only_carer_is_offered_no_control_the_server_would_refuse() {
+    let mut c = loaded_circle();
+    c.summary.role = Role::Carer;
+    for d in &mut c.summary.documents {
+        d.access = carecircle_shared::policy::default_access(Role::Carer, d.kind);
+    }
+    let detail = render(Screen::Appointment(ItemId::from("appt-1")), base(c.clone()));
+    for control in [
+        "I have double-checked it",
+        "Edit details",
+        "Reschedule",
+        "Cancel appointment",
+        "I have asked for them in writing",
+    ] {
+        assert!(!detail.contains(control), "{control} offered:\n{detail}");
+    }
+    assert!(
+        detail.contains("Add question"),
+        "questions are the carer's to write"
+    );
+    assert!(detail.contains("Written copy to print"));
+    let list = render(Screen::Appointments, base(c.clone()));
+    assert!(!list.contains("Add an appointment"), "{list}");
+    let team = render(Screen::Team, base(c.clone()));
+    for control in ["Add a person", "Add an organisation", ">Edit<"] {
+        assert!(!team.contains(control), "{control} offered:\n{team}");
+    }
+    // Someone else's question: a carer may not mark it asked or close it.
+    for q in c.questions.as_mut().expect("fixture").items.values_mut() {
+        q.asked_by = Some(carer());
+    }
+    let questions = render(Screen::Questions, base(c));
+    assert!(
+        !questions.contains("Mark asked") && !questions.contains(">Close<"),
+        "{questions}"
+    );
+}

@@ -836,3 +836,54 @@ async fn journey_appointments_keep_their_time_across_daylight_saving() {
     let ics = consumer.appointments_ics(circle).expect("ics");
     assert!(ics.contains("Changed since it was double-checked"), "{ics}");
 }
+
+#[tokio::test]
+async fn an_edit_the_server_would_refuse_is_not_saved_on_the_device() {
+    let server = TestServer::start().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let mut consumer = person(dir.path(), "rules-consumer", &server.base).await;
+    let circle = consumer
+        .create_circle("Rules", Role::Consumer)
+        .await
+        .expect("circle");
+    consumer.sync().await.expect("sync");
+    let code = consumer
+        .invite(circle, Role::Carer, None)
+        .await
+        .expect("invite")
+        .code;
+    let mut carer = person(dir.path(), "rules-carer", &server.base).await;
+    carer
+        .join(&code, Some(Relationship::ChosenAdvocate))
+        .await
+        .expect("join");
+    let q = consumer
+        .add_question(circle, "Is the clinic open on Saturdays?", None, None)
+        .await
+        .expect("question");
+    consumer.sync().await.expect("sync");
+    carer.sync().await.expect("sync");
+    // Closing the consumer's question, and adding an appointment (read-only for a carer).
+    let closed = carer.close_question(circle, &q).await;
+    assert!(matches!(closed, Err(AppError::NotAllowed(_))), "{closed:?}");
+    let added = carer
+        .add_appointment(circle, appointment("Review", at(2, 10, 0), at(2, 11, 0)))
+        .await;
+    assert!(matches!(added, Err(AppError::NotAllowed(_))), "{added:?}");
+    assert_eq!(
+        carer.waiting().await.expect("waiting"),
+        0,
+        "nothing saved to refuse later"
+    );
+    let report = carer.sync().await.expect("sync");
+    assert!(report.refused.is_empty());
+    // Their own question they may close.
+    let mine = carer
+        .add_question(circle, "Can I come in with Alex?", None, None)
+        .await
+        .expect("own question");
+    carer
+        .close_question(circle, &mine)
+        .await
+        .expect("close own");
+}

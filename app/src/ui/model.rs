@@ -226,6 +226,15 @@ impl Snapshot {
 }
 
 impl CircleView {
+    /// True when I may change `kind` (my access, from the consent the consumer gave): write
+    /// controls are offered only then, so nothing is saved here that the server will refuse.
+    pub fn can_write(&self, kind: DocKind) -> bool {
+        self.summary
+            .documents
+            .iter()
+            .any(|d| d.kind == kind && d.access.can_write())
+    }
+
     /// True when two people changed something of this item at once and it is not settled.
     pub fn has_conflict(&self, kind: DocKind, id: &ItemId) -> bool {
         self.conflicts

@@ -65,6 +65,10 @@ pub fn AppointmentList() -> Element {
         return rsx! { h1 { "Appointments" } NotShared { what: "appointments list" } };
     };
     let now = s.now;
+    let can_write = s
+        .circle
+        .as_ref()
+        .is_some_and(|c| c.can_write(DocKind::Appointments));
     drop(s);
     let mut coming: Vec<&Appointment> = appts.upcoming(now);
     coming.sort_by_key(|a| a.start_time());
@@ -86,7 +90,7 @@ pub fn AppointmentList() -> Element {
     rsx! {
         h1 { "Appointments" }
         div { class: "actions",
-            GoTo { to: Screen::AppointmentForm(None), label: "Add an appointment", class: "button" }
+            if can_write { GoTo { to: Screen::AppointmentForm(None), label: "Add an appointment", class: "button" } }
             button { r#type: "button", class: "button secondary",
                 onclick: move |_| actions.send(Action::DownloadIcs), "Download for your calendar (.ics)" }
         }
@@ -180,6 +184,8 @@ pub fn AppointmentDetail(id: ItemId) -> Element {
         a.id.clone(),
     );
     let (req, rec) = (a.written_details_requested, a.written_details_received);
+    let can_write = c.can_write(DocKind::Appointments);
+    let can_ask = c.can_write(DocKind::Questions);
     let place_zone = format::zone_of(&a, zone);
     rsx! {
         h1 { "{a.purpose}" }
@@ -196,9 +202,11 @@ pub fn AppointmentDetail(id: ItemId) -> Element {
             } else {
                 p { "Nobody has double-checked this appointment with the service yet." }
             }
-            button { r#type: "button", class: "button",
-                onclick: move |_| actions.send(Action::DoubleCheck(id1.clone())),
-                "I have double-checked it" }
+            if can_write {
+                button { r#type: "button", class: "button",
+                    onclick: move |_| actions.send(Action::DoubleCheck(id1.clone())),
+                    "I have double-checked it" }
+            }
         }
         Section { title: "Where",
             if !a.place.name.is_empty() { p { "{a.place.name}" } }
@@ -217,7 +225,7 @@ pub fn AppointmentDetail(id: ItemId) -> Element {
         }
         Section { title: "Details in writing",
             p { if rec { "Received in writing." } else if req { "Asked for in writing; not received yet." } else { "Not asked for in writing yet." } }
-            div { class: "actions",
+            if can_write { div { class: "actions",
                 if !req {
                     button { r#type: "button", class: "button secondary",
                         onclick: move |_| actions.send(Action::WrittenDetails { id: id2.clone(), requested: true, received: rec }),
@@ -228,14 +236,14 @@ pub fn AppointmentDetail(id: ItemId) -> Element {
                         onclick: move |_| actions.send(Action::WrittenDetails { id: id3.clone(), requested: true, received: true }),
                         "They arrived in writing" }
                 }
-            }
+            } }
         }
         Section { title: "Questions to ask",
             if linked.is_empty() { Empty { text: "No questions for this appointment yet." } }
             ul { class: "list",
                 for q in linked { li { key: "{q.id}", "{q.text} ", span { class: "badge", "{q.status.label()}" } } }
             }
-            form { onsubmit: move |e: FormEvent| {
+            if can_ask { form { onsubmit: move |e: FormEvent| {
                     e.prevent_default();
                     let text = question();
                     if !text.trim().is_empty() {
@@ -246,9 +254,9 @@ pub fn AppointmentDetail(id: ItemId) -> Element {
                 },
                 Field { id: "appt-question", label: "Add a question for this appointment", value: question }
                 button { r#type: "submit", class: "button", "Add question" }
-            }
+            } }
         }
-        Section { title: "Change it",
+        if can_write { Section { title: "Change it",
             div { class: "actions",
                 GoTo { to: Screen::AppointmentForm(Some(a.id.clone())), label: "Edit details" }
                 button { r#type: "button", class: "button secondary", onclick: move |_| rescheduling.set(true), "Reschedule" }
@@ -262,7 +270,7 @@ pub fn AppointmentDetail(id: ItemId) -> Element {
                 form { onsubmit: move |e: FormEvent| {
                         e.prevent_default();
                         match (format::from_input(&new_start(), place_zone), format::from_input(&new_end(), place_zone)) {
-                            (Ok(start), Ok(end)) if end < start => move_problem.set(Some("The end is before the start.")),
+                            (Ok(start), Ok(end)) if parse_datetime(&end) < parse_datetime(&start) => move_problem.set(Some("The end is before the start.")),
                             (Ok(start), Ok(end)) => {
                                 move_problem.set(None);
                                 actions.send(Action::Reschedule { id: id6.clone(), start, end });
@@ -278,6 +286,9 @@ pub fn AppointmentDetail(id: ItemId) -> Element {
                     button { r#type: "submit", class: "button", "Move the appointment" }
                 }
             }
+        } }
+        if !can_write {
+            GoTo { to: Screen::Written(Written::Appointment(a.id.clone())), label: "Written copy to print" }
         }
         History { entries: history, title: "History of appointments" }
     }

@@ -61,11 +61,7 @@ pub fn PlanScreen() -> Element {
         return rsx! { h1 { "Plan" } NotShared { what: "plan" } };
     };
     drop(s);
-    let can_write = c
-        .summary
-        .documents
-        .iter()
-        .any(|d| d.kind == DocKind::Plan && d.access.can_write());
+    let can_write = c.can_write(DocKind::Plan);
     let team = c.team.clone().unwrap_or_default();
     let crisis_people: Vec<String> = plan
         .crisis

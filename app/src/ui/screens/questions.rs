@@ -1,8 +1,8 @@
 //! Questions to ask: add (for an appointment or a person), mark asked, answer, close.
 
-use carecircle_shared::ItemId;
 use carecircle_shared::policy::ANSWERING_ROLES;
 use carecircle_shared::schema::{Question, QuestionStatus};
+use carecircle_shared::{DocKind, ItemId};
 use dioxus::prelude::*;
 
 use crate::ui::control::Action;
@@ -26,7 +26,10 @@ pub fn QuestionsScreen() -> Element {
         return rsx! { h1 { "Questions to ask" } NotShared { what: "questions list" } };
     };
     let me = s.me;
-    let may_answer = s.role().is_some_and(|r| ANSWERING_ROLES.contains(&r));
+    let writer = c.can_write(DocKind::Questions);
+    // Marking asked, answering and closing someone else's question: the policy's answering
+    // roles only; one's own question: anyone who may write questions.
+    let may_answer = writer && s.role().is_some_and(|r| ANSWERING_ROLES.contains(&r));
     drop(s);
     let appts = appointment_choices(&c, true);
     let mut people: Vec<(String, String)> = vec![(String::new(), "Nobody in particular".into())];
@@ -74,7 +77,10 @@ pub fn QuestionsScreen() -> Element {
         .collect();
     rsx! {
         h1 { "Questions to ask" }
-        form { class: "card", onsubmit: move |e: FormEvent| {
+        if !writer {
+            p { class: "fineprint", "You can read the questions; adding and changing them is not shared with you." }
+        }
+        if writer { form { class: "card", onsubmit: move |e: FormEvent| {
                 e.prevent_default();
                 let t = text();
                 if t.trim().is_empty() { return; }
@@ -92,14 +98,14 @@ pub fn QuestionsScreen() -> Element {
             Choice { id: "q-appointment", label: "For which appointment?", value: appointment, options: appts }
             Choice { id: "q-person", label: "For whom?", value: person, options: people }
             button { r#type: "submit", class: "button", "Add question" }
-        }
+        } }
         Section { title: "Still to ask",
             if open.is_empty() { Empty { text: "No open questions." } }
-            for (q, about) in open { QuestionRow { key: "{q.id}", q, about, may_answer, mine: me.is_some() } }
+            for (q, about) in open { QuestionRow { key: "{q.id}", mine: writer && me.is_some() && q.asked_by == me, q, about, may_answer } }
         }
         Section { title: "Answered",
             if answered.is_empty() { Empty { text: "No answers recorded yet." } }
-            for (q, about) in answered { QuestionRow { key: "{q.id}", q, about, may_answer, mine: me.is_some() } }
+            for (q, about) in answered { QuestionRow { key: "{q.id}", mine: writer && me.is_some() && q.asked_by == me, q, about, may_answer } }
         }
         if !closed.is_empty() {
             Section { title: "Closed",
@@ -124,12 +130,12 @@ fn QuestionRow(q: Question, about: String, may_answer: bool, mine: bool) -> Elem
             p { class: "row-title", "{q.text}" }
             p { class: "row-sub", "{q.status.label()}" if !about.is_empty() { " · {about}" } " · added by {asker}" }
             if !q.answer.is_empty() { p { class: "answer", "Answer ({by}): {q.answer}" } }
-            if q.status != QuestionStatus::Closed && mine {
+            if q.status != QuestionStatus::Closed && (mine || may_answer) {
                 div { class: "actions",
                     if q.status == QuestionStatus::Open {
                         button { r#type: "button", class: "button small secondary", onclick: move |_| actions.send(Action::MarkAsked(i1.clone())), "Mark asked" }
                     }
-                    if may_answer {
+                    if may_answer || mine {
                         button { r#type: "button", class: "button small secondary", onclick: move |_| answering.set(true), "Record the answer" }
                     }
                     button { r#type: "button", class: "button small secondary", onclick: move |_| actions.send(Action::CloseQuestion(i2.clone())), "Close" }

@@ -9,6 +9,7 @@ use crate::ui::control::Action;
 use crate::ui::format;
 use crate::ui::model::Screen;
 use crate::ui::widgets::{Check, Empty, Field, GoTo, NotShared, Section, TextField, use_snapshot};
+use carecircle_shared::DocKind;
 
 /// "Who to call if something goes wrong": always one tap from Today.
 #[component]
@@ -72,6 +73,10 @@ pub fn TeamScreen() -> Element {
     let Some(team) = s.circle.as_ref().and_then(|c| c.team.clone()) else {
         return rsx! { h1 { "Care team" } NotShared { what: "care team" } };
     };
+    let can_write = s
+        .circle
+        .as_ref()
+        .is_some_and(|c| c.can_write(DocKind::Team));
     drop(s);
     if let Some(m) = editing() {
         return rsx! { MemberForm { member: m, done: editing } };
@@ -101,15 +106,19 @@ pub fn TeamScreen() -> Element {
                         div { class: "actions",
                             if !m.phone.is_empty() { a { class: "button secondary", href: "{format::tel(&m.phone)}", "aria-label": "Call {m.phone}, {m.name}", "Call {m.phone}" } }
                             if !m.email.is_empty() { a { class: "button secondary", href: "mailto:{m.email}", "aria-label": "Email {m.name}", "Email" } }
-                            button { r#type: "button", class: "button secondary", "aria-label": "Edit {m.name}",
-                                onclick: { let m = m.clone(); move |_| editing.set(Some(m.clone())) }, "Edit" }
+                            if can_write {
+                                button { r#type: "button", class: "button secondary", "aria-label": "Edit {m.name}",
+                                    onclick: { let m = m.clone(); move |_| editing.set(Some(m.clone())) }, "Edit" }
+                            }
                         }
                     }
                 }
             }
-            button { r#type: "button", class: "button",
-                onclick: move |_| editing.set(Some(TeamMember { id: ItemId::random(), ..TeamMember::default() })),
-                "Add a person" }
+            if can_write {
+                button { r#type: "button", class: "button",
+                    onclick: move |_| editing.set(Some(TeamMember { id: ItemId::random(), ..TeamMember::default() })),
+                    "Add a person" }
+            }
         }
         Section { title: "Organisations",
             if orgs.is_empty() { Empty { text: "No organisations yet." } }
@@ -123,15 +132,19 @@ pub fn TeamScreen() -> Element {
                         div { class: "actions",
                             if !o.phone.is_empty() { a { class: "button secondary", href: "{format::tel(&o.phone)}", "aria-label": "Call {o.phone}, {o.name}", "Call {o.phone}" } }
                             if !o.email.is_empty() { a { class: "button secondary", href: "mailto:{o.email}", "aria-label": "Email {o.name}", "Email" } }
-                            button { r#type: "button", class: "button secondary", "aria-label": "Edit {o.name}",
-                                onclick: { let o = o.clone(); move |_| editing_org.set(Some(o.clone())) }, "Edit" }
+                            if can_write {
+                                button { r#type: "button", class: "button secondary", "aria-label": "Edit {o.name}",
+                                    onclick: { let o = o.clone(); move |_| editing_org.set(Some(o.clone())) }, "Edit" }
+                            }
                         }
                     }
                 }
             }
-            button { r#type: "button", class: "button",
-                onclick: move |_| editing_org.set(Some(Organisation { id: ItemId::random(), ..Organisation::default() })),
-                "Add an organisation" }
+            if can_write {
+                button { r#type: "button", class: "button",
+                    onclick: move |_| editing_org.set(Some(Organisation { id: ItemId::random(), ..Organisation::default() })),
+                    "Add an organisation" }
+            }
         }
     }
 }
