@@ -8,6 +8,7 @@ pub mod authorship;
 pub mod conflict;
 mod diff;
 pub mod document;
+pub mod fields;
 pub mod history;
 pub mod ids;
 pub mod limits;

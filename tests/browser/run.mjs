@@ -253,6 +253,41 @@ try {
     await shot(carer.page, "09-plan-withdrawn-carer");
   });
 
+  await test("6. a double tap saves one referral and makes one invite; a read-only carer sees no appointment edits", async () => {
+    const { page } = manager;
+    await more(page, /^Plan$/);
+    const agency = `Housing support ${Date.now()}`;
+    await page.getByLabel("Service referred to").fill(agency);
+    await page.getByLabel("Why").fill("Looking for a stable place to live");
+    await page.getByRole("button", { name: "Save referral" }).dblclick();
+    await page.getByRole("listitem").filter({ hasText: agency }).first().waitFor({ timeout: WAIT });
+    await page.waitForTimeout(500);
+    assert.equal(await page.getByRole("listitem").filter({ hasText: agency }).count(), 1, "one referral");
+    assert.equal(await page.getByLabel("Service referred to").inputValue(), "", "the form is ready for the next one");
+    mark("double tap: one referral");
+    // The consumer double-taps "Create an invite code": one new invite.
+    const c = consumer.page;
+    await more(c, /^Circle/);
+    const invites = c.getByRole("button", { name: "Cancel this invite" });
+    const before = await invites.count();
+    await c.getByRole("button", { name: "Create an invite code" }).dblclick();
+    await c.locator(".invite .code").waitFor({ timeout: WAIT });
+    await c.waitForTimeout(1000);
+    assert.equal(await invites.count(), before + 1, "one invite");
+    mark("double tap: one invite");
+    await shot(c, "10-one-invite-after-double-tap");
+    // Sam (a carer: appointments and the team are read-only) opens an appointment.
+    const s = carer.page;
+    await tab(s, "Appointments");
+    await s.locator("button.row.appointment").first().click();
+    await s.getByRole("heading", { name: "Where" }).waitFor({ timeout: WAIT });
+    for (const control of ["Edit details", "Reschedule", "I have double-checked it", "Cancel appointment"]) {
+      assert.equal(await s.getByRole("button", { name: control }).count(), 0, `${control} not offered`);
+    }
+    await shot(s, "11-appointment-read-only-carer");
+    mark("no write controls for a read-only carer");
+  });
+
   await test("5. every main screen: no serious or critical accessibility violations", async () => {
     const problems = [];
     const start = await phone(browser);

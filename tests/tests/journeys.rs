@@ -887,3 +887,49 @@ async fn an_edit_the_server_would_refuse_is_not_saved_on_the_device() {
         .await
         .expect("close own");
 }
+
+#[tokio::test]
+async fn a_form_saved_after_someone_elses_change_arrived_keeps_both() {
+    let server = TestServer::start().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let (mut cm, mut consumer, circle) = cm_and_consumer(dir.path(), &server.base, "form").await;
+    let id = cm
+        .add_appointment(circle, appointment("Review", at(2, 10, 0), at(2, 11, 0)))
+        .await
+        .expect("add");
+    cm.sync().await.expect("sync");
+    consumer.sync().await.expect("sync");
+    // The case manager opens "Edit details"...
+    let opened: Appointments = cm.view(circle).expect("view");
+    let opened = opened.items[&id].clone();
+    // ...meanwhile the consumer adds transport and a later end, and it syncs in...
+    consumer
+        .update_appointment(circle, &id, "Updated an appointment", |a| {
+            a.transport = "Sam drives".into();
+            a.notes = "Bring the letter".into();
+        })
+        .await
+        .expect("consumer edit");
+    consumer.sync().await.expect("sync");
+    cm.sync().await.expect("sync");
+    // ...then saves the form, where only the purpose changed (as the app's form save does).
+    let mut saved = opened.clone();
+    saved.purpose = "Medication review".into();
+    cm.update_appointment(circle, &id, "Updated an appointment", |x| {
+        *x = carecircle_shared::fields::apply_changed(x, &opened, &saved, Appointment::UNITS)
+            .expect("merge")
+    })
+    .await
+    .expect("save");
+    cm.sync().await.expect("sync");
+    consumer.sync().await.expect("sync");
+    for device in [&cm, &consumer] {
+        let a: Appointments = device.view(circle).expect("view");
+        let a = &a.items[&id];
+        assert_eq!(a.purpose, "Medication review");
+        assert_eq!(
+            (a.transport.as_str(), a.notes.as_str()),
+            ("Sam drives", "Bring the letter")
+        );
+    }
+}

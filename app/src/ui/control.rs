@@ -29,6 +29,27 @@ pub const RETRY_EVERY_MS: u64 = 4_000;
 /// A change to a plan section the screens can make.
 pub type PlanEdit = Box<dyn FnOnce(&mut Plan)>;
 
+/// An item as a form opened it and as the person saved it: only the fields they changed are
+/// written, onto the item as it is when the save runs (see `carecircle_shared::fields`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Edited<T> {
+    /// The item when the form opened (for a new item, what the form started from).
+    pub opened: T,
+    /// The item as saved.
+    pub saved: T,
+}
+
+impl<T: serde::Serialize + serde::de::DeserializeOwned> Edited<T> {
+    /// Writes the fields the person changed into `current`.
+    fn apply(&self, current: &mut T, units: carecircle_shared::fields::Units) {
+        if let Ok(merged) =
+            carecircle_shared::fields::apply_changed(current, &self.opened, &self.saved, units)
+        {
+            *current = merged;
+        }
+    }
+}
+
 /// Something a screen asks for.
 pub enum Action {
     /// Use another server (start screen).
@@ -53,7 +74,7 @@ pub enum Action {
     /// Sync now.
     Sync,
     /// Add or (when the id exists) update an appointment.
-    SaveAppointment(Box<Appointment>),
+    SaveAppointment(Box<Edited<Appointment>>),
     /// Cancel an appointment.
     CancelAppointment(ItemId),
     /// Move an appointment (new start, new end; RFC 3339).
@@ -71,11 +92,11 @@ pub enum Action {
         received: bool,
     },
     /// Add or update a care team member.
-    SaveTeamMember(Box<TeamMember>),
+    SaveTeamMember(Box<Edited<TeamMember>>),
     /// Remove a care team member.
     RemoveTeamMember(ItemId),
     /// Add or update an organisation.
-    SaveOrganisation(Box<Organisation>),
+    SaveOrganisation(Box<Edited<Organisation>>),
     /// Remove an organisation.
     RemoveOrganisation(ItemId),
     /// Add a question (for an appointment and/or a person).
@@ -100,7 +121,7 @@ pub enum Action {
     /// Change a plan section.
     EditPlan { what: &'static str, edit: PlanEdit },
     /// Add or update a goal.
-    SaveGoal(Box<Goal>),
+    SaveGoal(Box<Edited<Goal>>),
     /// Record a past review.
     AddReview(Box<PastReview>),
     /// Add a referral.
@@ -119,8 +140,14 @@ pub enum Action {
     LoadMembers,
     /// Fetch the access log.
     LoadAccessLog,
-    /// Create an invite.
-    Invite(Role),
+    /// Create an invite; `tap` identifies the press, so a second press of the same one
+    /// creates nothing.
+    Invite {
+        /// The role they will join as.
+        role: Role,
+        /// One id per press of "Create an invite code" (renewed by "Make another code").
+        tap: ItemId,
+    },
     /// Fetch the outstanding invites.
     LoadInvites,
     /// Cancel an outstanding invite.
@@ -182,7 +209,7 @@ impl fmt::Debug for Action {
             Action::MarkSeen => "MarkSeen",
             Action::LoadMembers => "LoadMembers",
             Action::LoadAccessLog => "LoadAccessLog",
-            Action::Invite(_) => "Invite",
+            Action::Invite { .. } => "Invite",
             Action::LoadInvites => "LoadInvites",
             Action::CancelInvite(_) => "CancelInvite",
             Action::SetAccess { .. } => "SetAccess",
@@ -403,32 +430,20 @@ async fn apply(
             Outcome::Done
         }
         Action::Sync => Outcome::SyncNow,
-        Action::SaveAppointment(a) => {
+        Action::SaveAppointment(e) => {
             let circle = circle?;
+            let id = e.saved.id.clone();
             let exists = core
                 .view::<carecircle_shared::schema::Appointments>(circle)?
                 .items
-                .contains_key(&a.id);
+                .contains_key(&id);
             if exists {
-                let id = a.id.clone();
                 core.update_appointment(circle, &id, "Updated an appointment", move |x| {
-                    let keep = (
-                        x.double_checked_by,
-                        x.double_checked_at,
-                        std::mem::take(&mut x.double_checked_what),
-                        x.created_by,
-                    );
-                    *x = *a;
-                    (
-                        x.double_checked_by,
-                        x.double_checked_at,
-                        x.double_checked_what,
-                        x.created_by,
-                    ) = keep;
+                    e.apply(x, Appointment::UNITS)
                 })
                 .await?;
             } else {
-                core.add_appointment(circle, *a).await?;
+                core.add_appointment(circle, e.saved).await?;
             }
             Outcome::SyncNow
         }
@@ -454,18 +469,18 @@ async fn apply(
                 .await?;
             Outcome::SyncNow
         }
-        Action::SaveTeamMember(m) => {
+        Action::SaveTeamMember(e) => {
             let circle = circle?;
-            let id = m.id.clone();
+            let id = e.saved.id.clone();
             let exists = core
                 .view::<carecircle_shared::schema::Team>(circle)?
                 .members
                 .contains_key(&id);
             if exists {
-                core.update_team_member(circle, &id, move |x| *x = *m)
+                core.update_team_member(circle, &id, move |x| e.apply(x, &[]))
                     .await?;
             } else {
-                core.add_team_member(circle, *m).await?;
+                core.add_team_member(circle, e.saved).await?;
             }
             Outcome::SyncNow
         }
@@ -473,18 +488,18 @@ async fn apply(
             core.remove_team_member(circle?, &id).await?;
             Outcome::SyncNow
         }
-        Action::SaveOrganisation(o) => {
+        Action::SaveOrganisation(e) => {
             let circle = circle?;
-            let id = o.id.clone();
+            let id = e.saved.id.clone();
             let exists = core
                 .view::<carecircle_shared::schema::Team>(circle)?
                 .organisations
                 .contains_key(&id);
             if exists {
-                core.update_organisation(circle, &id, move |x| *x = *o)
+                core.update_organisation(circle, &id, move |x| e.apply(x, &[]))
                     .await?;
             } else {
-                core.add_organisation(circle, *o).await?;
+                core.add_organisation(circle, e.saved).await?;
             }
             Outcome::SyncNow
         }
@@ -525,19 +540,15 @@ async fn apply(
             core.edit_plan(circle?, what, edit).await?;
             Outcome::SyncNow
         }
-        Action::SaveGoal(g) => {
+        Action::SaveGoal(e) => {
             let circle = circle?;
-            let id = g.id.clone();
+            let id = e.saved.id.clone();
             let exists = core.view::<Plan>(circle)?.goals.contains_key(&id);
             if exists {
-                core.update_goal(circle, &id, move |x| {
-                    let by = x.created_by;
-                    *x = *g;
-                    x.created_by = by;
-                })
-                .await?;
+                core.update_goal(circle, &id, move |x| e.apply(x, &[]))
+                    .await?;
             } else {
-                core.add_goal(circle, *g).await?;
+                core.add_goal(circle, e.saved).await?;
             }
             Outcome::SyncNow
         }
@@ -571,12 +582,17 @@ async fn apply(
             snapshot.write().access_log = core.access_log(circle?, None, 50).await?;
             Outcome::Done
         }
-        Action::Invite(role) => {
+        Action::Invite { role, tap } => {
+            if snapshot.read().invite_tap.as_ref() == Some(&tap) {
+                // The same press again (a double tap): its invite is already shown.
+                return Ok(Outcome::Done);
+            }
             let circle = circle?;
             let invite = core.invite(circle, role, None).await?;
             let invites = core.invites(circle).await?;
             let mut s = snapshot.write();
             s.invite = Some(invite);
+            s.invite_tap = Some(tap);
             s.invites = invites;
             Outcome::Done
         }

@@ -143,6 +143,8 @@ pub struct Snapshot {
     pub members: Vec<MemberInfo>,
     /// The last invite I created (code to pass on).
     pub invite: Option<Invite>,
+    /// The press of "Create an invite code" that made `invite`.
+    pub invite_tap: Option<ItemId>,
     /// The shown circle's outstanding invites I may see (when loaded).
     pub invites: Vec<InviteInfo>,
     /// The shown circle's access log, newest first (when loaded).
@@ -205,6 +207,7 @@ impl Snapshot {
             zone,
             notices: keep.notices.clone(),
             invite: keep.invite.clone(),
+            invite_tap: keep.invite_tap.clone(),
             invites: keep.invites.clone(),
             access_log: keep.access_log.clone(),
             ..Snapshot::default()

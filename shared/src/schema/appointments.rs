@@ -178,6 +178,9 @@ pub struct Appointment {
 }
 
 impl Appointment {
+    /// Fields a form writes together: the time slot.
+    pub const UNITS: crate::fields::Units = &[&["start", "end", "zone"]];
+
     /// The time slot as stored.
     pub fn slot(&self) -> Slot {
         Slot {

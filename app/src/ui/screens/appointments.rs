@@ -6,7 +6,7 @@ use carecircle_shared::time::{Zone, parse_datetime};
 use carecircle_shared::{DocKind, ItemId};
 use dioxus::prelude::*;
 
-use crate::ui::control::Action;
+use crate::ui::control::{Action, Edited};
 use crate::ui::format;
 use crate::ui::model::{Screen, Written};
 use crate::ui::screens::changes::{ConflictList, History};
@@ -384,7 +384,10 @@ pub fn AppointmentForm(id: Option<ItemId>) -> Element {
         a.with_team = with();
         a.status = AppointmentStatus::parse(&status()).unwrap_or_default();
         let id = a.id.clone();
-        actions.send(Action::SaveAppointment(Box::new(a)));
+        actions.send(Action::SaveAppointment(Box::new(Edited {
+            opened: base.clone(),
+            saved: a,
+        })));
         screen.set(Screen::Appointment(id));
     };
     rsx! {

@@ -3,7 +3,7 @@
 
 use carecircle_shared::policy::{CircleAction, access_can_change, may, may_invite};
 use carecircle_shared::wire::{InviteInfo, MemberInfo};
-use carecircle_shared::{Access, DocKind, MemberId, Role};
+use carecircle_shared::{Access, DocKind, ItemId, MemberId, Role};
 use dioxus::prelude::*;
 
 use crate::ui::control::Action;
@@ -24,6 +24,7 @@ pub fn CircleScreen() -> Element {
         }
     });
     let invite_role = use_signal(|| Role::Carer.as_str().to_string());
+    let mut tap = use_signal(ItemId::random);
     let mut confirm = use_signal(|| None::<MemberId>);
     let s = snap.read();
     let Some(role) = role else {
@@ -122,7 +123,7 @@ pub fn CircleScreen() -> Element {
             Section { title: "Invite someone",
                 form { onsubmit: move |e: FormEvent| {
                         e.prevent_default();
-                        if let Some(r) = Role::parse(&invite_role()) { actions.send(Action::Invite(r)); }
+                        if let Some(role) = Role::parse(&invite_role()) { actions.send(Action::Invite { role, tap: tap() }); }
                     },
                     Choice { id: "invite-role", label: "They will join as", value: invite_role, options: invitable }
                     button { r#type: "submit", class: "button", "Create an invite code" }
@@ -130,6 +131,7 @@ pub fn CircleScreen() -> Element {
                 if let Some(i) = invite {
                     p { class: "invite", "Invite code for a {i.role.label().to_lowercase()}: " strong { class: "code", "{i.code}" } }
                     p { class: "row-sub", "Works once, until {format::when(i.expires_at, zone)}. Pass it on in person or by phone." }
+                    button { r#type: "button", class: "button small secondary", onclick: move |_| tap.set(ItemId::random()), "Make another code" }
                 }
             }
         }

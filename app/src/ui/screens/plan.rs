@@ -7,7 +7,7 @@ use carecircle_shared::schema::{
 use carecircle_shared::{DocKind, ItemId};
 use dioxus::prelude::*;
 
-use crate::ui::control::Action;
+use crate::ui::control::{Action, Edited};
 use crate::ui::model::{Screen, Written};
 use crate::ui::screens::changes::{ConflictList, History};
 use crate::ui::widgets::{
@@ -271,7 +271,7 @@ fn GoalForm(goal: Goal, title: String) -> Element {
                 g.strategies = strategies().lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect();
                 g.who_involved = who().split(',').map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect();
                 g.progress = progress();
-                actions.send(Action::SaveGoal(Box::new(g)));
+                actions.send(Action::SaveGoal(Box::new(Edited { opened: goal.clone(), saved: g })));
                 if fresh {
                     text.set(String::new()); strategies.set(String::new()); who.set(String::new()); progress.set(String::new());
                 }
@@ -310,13 +310,17 @@ fn ReviewForm() -> Element {
     let worked = use_signal(String::new);
     let changes = use_signal(String::new);
     let met = use_signal(String::new);
+    // One id per review being written: a second tap finds the form emptied and saves nothing.
+    let mut id = use_signal(ItemId::random);
     rsx! {
         form { class: "subform", onsubmit: move |e: FormEvent| {
                 e.prevent_default();
                 if date().is_empty() { return; }
                 actions.send(Action::AddReview(Box::new(PastReview {
-                    id: ItemId::random(), date: date(), what_worked: worked(), changes: changes(), goals_met_and_service_needed: met(),
+                    id: id(), date: date(), what_worked: worked(), changes: changes(), goals_met_and_service_needed: met(),
                 })));
+                id.set(ItemId::random());
+                for mut field in [date, worked, changes, met] { field.set(String::new()); }
             },
             h3 { "Record a review" }
             Field { id: "rv-date", label: "Date of the review", value: date, kind: "date" }
@@ -375,16 +379,21 @@ fn ReferralForm() -> Element {
     let actions = use_coroutine_handle::<Action>();
     let agency = use_signal(String::new);
     let reason = use_signal(String::new);
-    let consent = use_signal(|| false);
+    let mut consent = use_signal(|| false);
     let on = use_signal(String::new);
+    // One id per referral being written: a second tap finds the form emptied and saves nothing.
+    let mut id = use_signal(ItemId::random);
     rsx! {
         form { class: "subform", onsubmit: move |e: FormEvent| {
                 e.prevent_default();
                 if agency().trim().is_empty() { return; }
                 let d = on();
                 actions.send(Action::AddReferral(Box::new(Referral {
-                    id: ItemId::random(), agency: agency(), reason: reason(), consent_given: consent(), referred_on: (!d.is_empty()).then_some(d),
+                    id: id(), agency: agency(), reason: reason(), consent_given: consent(), referred_on: (!d.is_empty()).then_some(d),
                 })));
+                id.set(ItemId::random());
+                for mut field in [agency, reason, on] { field.set(String::new()); }
+                consent.set(false);
             },
             h3 { "Add a referral" }
             Field { id: "ref-agency", label: "Service referred to", value: agency }

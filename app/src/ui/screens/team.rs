@@ -5,7 +5,7 @@ use carecircle_shared::ItemId;
 use carecircle_shared::schema::{Organisation, TeamMember};
 use dioxus::prelude::*;
 
-use crate::ui::control::Action;
+use crate::ui::control::{Action, Edited};
 use crate::ui::format;
 use crate::ui::model::Screen;
 use crate::ui::widgets::{Check, Empty, Field, GoTo, NotShared, Section, TextField, use_snapshot};
@@ -177,7 +177,7 @@ fn MemberForm(member: TeamMember, done: Signal<Option<TeamMember>>) -> Element {
                 m.notes = notes();
                 m.contact_if_something_goes_wrong = urgent();
                 m.informed_of_changes = informed();
-                actions.send(Action::SaveTeamMember(Box::new(m)));
+                actions.send(Action::SaveTeamMember(Box::new(Edited { opened: base.clone(), saved: m })));
                 done.set(None);
             },
             Field { id: "tm-name", label: "Name", value: name }
@@ -226,7 +226,7 @@ fn OrganisationForm(org: Organisation, done: Signal<Option<Organisation>>) -> El
                 o.address = address();
                 o.contact_if_something_goes_wrong = urgent();
                 o.notes = notes();
-                actions.send(Action::SaveOrganisation(Box::new(o)));
+                actions.send(Action::SaveOrganisation(Box::new(Edited { opened: base.clone(), saved: o })));
                 done.set(None);
             },
             Field { id: "org-name", label: "Name", value: name }
