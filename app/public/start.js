@@ -6,3 +6,8 @@ init("/carecircle-ui_bg.wasm");
 if ("serviceWorker" in navigator) {
   navigator.serviceWorker.register("/sw.js").catch(() => {});
 }
+// Ask the browser to keep this site's storage (the record and unsynced changes) even when the
+// device runs low on space, instead of evicting it as a cache.
+if (navigator.storage && navigator.storage.persist) {
+  navigator.storage.persisted().then((kept) => kept || navigator.storage.persist()).catch(() => {});
+}

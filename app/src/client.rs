@@ -6,6 +6,11 @@ use carecircle_shared::wire::{
     Session, SetAccess, SyncRequest, SyncResponse,
 };
 use carecircle_shared::{Access, CircleId, DocKind, InviteId, MemberId, Relationship, Role};
+use std::pin::Pin;
+use std::task::Poll;
+use std::time::Duration;
+
+use carecircle_shared::limits::CLIENT_REQUEST_TIMEOUT_SECS;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -20,6 +25,25 @@ pub struct Client {
     /// Certificates trusted besides the bundled roots (a self-hosted server's own CA).
     #[cfg(not(target_arch = "wasm32"))]
     extra_roots: Vec<rustls::pki_types::CertificateDer<'static>>,
+    /// How long one request may take, answer included, before it counts as offline.
+    timeout: Duration,
+}
+
+/// `fut`, unless `limit` passes first (then `None`). A timer race that works natively and in
+/// the browser, where reqwest has no timeouts.
+async fn within<T>(limit: Duration, fut: impl Future<Output = T>) -> Option<T> {
+    let mut fut = std::pin::pin!(fut);
+    let mut delay = futures_timer::Delay::new(limit);
+    std::future::poll_fn(|cx| {
+        if let Poll::Ready(v) = fut.as_mut().poll(cx) {
+            return Poll::Ready(Some(v));
+        }
+        if Pin::new(&mut delay).poll(cx).is_ready() {
+            return Poll::Ready(None);
+        }
+        Poll::Pending
+    })
+    .await
 }
 
 /// The HTTP client: on native builds HTTPS through rustls (ring) trusting the bundled webpki
@@ -55,7 +79,13 @@ impl Client {
             token: None,
             #[cfg(not(target_arch = "wasm32"))]
             extra_roots: Vec::new(),
+            timeout: Duration::from_secs(CLIENT_REQUEST_TIMEOUT_SECS),
         }
+    }
+
+    /// Changes how long one request may take (tests use a short one).
+    pub fn set_timeout(&mut self, timeout: Duration) {
+        self.timeout = timeout;
     }
 
     /// Also trusts the certificates in `pem` (for a server with its own certificate authority;
@@ -102,9 +132,16 @@ impl Client {
         if let Some(body) = body {
             req = req.json(body);
         }
-        let resp = req.send().await.map_err(|_| AppError::Offline)?;
-        let status = resp.status();
-        let bytes = resp.bytes().await.map_err(|_| AppError::Offline)?;
+        // The whole exchange, answer included, within the timeout: a server that accepts the
+        // connection and never answers is offline, not a hang.
+        let answer = within(self.timeout, async {
+            let resp = req.send().await.ok()?;
+            let status = resp.status();
+            Some((status, resp.bytes().await.ok()?))
+        })
+        .await
+        .flatten();
+        let (status, bytes) = answer.ok_or(AppError::Offline)?;
         if status.is_success() {
             let text: &[u8] = if bytes.is_empty() { b"null" } else { &bytes };
             return serde_json::from_slice(text).map_err(|_| AppError::Server {

@@ -75,6 +75,12 @@ pub fn assemble(kind: DocKind, parts: &[Vec<u8>], actor: ActorId) -> AppResult<D
 }
 
 impl CareCircle {
+    /// How long one request may take before the network counts as down (default
+    /// [`carecircle_shared::limits::CLIENT_REQUEST_TIMEOUT_SECS`]).
+    pub fn set_request_timeout(&mut self, timeout: std::time::Duration) {
+        self.client.set_timeout(timeout);
+    }
+
     /// Also trusts the certificates in `pem` for HTTPS to the server (a self-hosted server with
     /// its own certificate authority; native builds only).
     #[cfg(not(target_arch = "wasm32"))]

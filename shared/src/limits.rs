@@ -88,3 +88,7 @@ pub const INVITE_CODE_CHARS: usize = 10;
 pub const INVITE_CODE_ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
 /// Default invite lifetime, in seconds (three days).
 pub const DEFAULT_INVITE_LIFETIME_SECS: u64 = 3 * 24 * 60 * 60;
+
+/// How long the app waits for one request before treating the network as down (a stalled
+/// connection must never hold up the app): the server's own request timeout.
+pub const CLIENT_REQUEST_TIMEOUT_SECS: u64 = 30;

@@ -933,3 +933,50 @@ async fn a_form_saved_after_someone_elses_change_arrived_keeps_both() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_stalled_server_is_offline_after_the_timeout_and_notes_still_save() {
+    let server = TestServer::start().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let (mut cm, mut consumer, circle) = cm_and_consumer(dir.path(), &server.base, "stall").await;
+    consumer.sync().await.expect("sync");
+    // A server that accepts connections and never answers.
+    let stalled = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let stalled_url = format!("http://{}", stalled.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = stalled.accept().await {
+            held.push(socket);
+        }
+    });
+    cm.set_server(&stalled_url).await.expect("point at it");
+    cm.set_request_timeout(std::time::Duration::from_secs(1));
+    let started = std::time::Instant::now();
+    let result = cm.sync().await;
+    assert!(matches!(result, Err(AppError::Offline)), "{result:?}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "no hang"
+    );
+    assert!(
+        cm.status().await.expect("status").offline,
+        "the status says offline"
+    );
+    // Saving never waits for the network.
+    let note = cm
+        .add_note(circle, "Written while the server hangs", None)
+        .await
+        .expect("note saved");
+    assert!(
+        cm.waiting().await.expect("waiting") >= 1,
+        "shown as waiting"
+    );
+    // Back to the real server: it arrives.
+    cm.set_server(&server.base).await.expect("back");
+    cm.sync().await.expect("sync");
+    consumer.sync().await.expect("sync");
+    let notes: Notes = consumer.view(circle).expect("notes");
+    assert!(notes.items.contains_key(&note));
+}
