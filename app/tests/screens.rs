@@ -578,3 +578,14 @@ fn a_read_only_carer_is_offered_no_control_the_server_would_refuse() {
         "{questions}"
     );
 }
+
+#[test]
+fn cancelling_an_appointment_asks_first() {
+    let html = render(
+        Screen::Appointment(ItemId::from("appt-1")),
+        base(loaded_circle()),
+    );
+    // The first tap only asks (rendered here before any tap: one button, no dialog yet).
+    assert!(html.contains(">Cancel appointment<"), "{html}");
+    assert!(!html.contains("Yes, cancel it"), "{html}");
+}

@@ -106,6 +106,78 @@ pub enum ValidationError {
     },
 }
 
+/// A field's name as a person would say it: `place.name` → "the place's name".
+pub fn field_label(field: &str) -> String {
+    match field {
+        "purpose" => "what it is for".into(),
+        "start" => "the start".into(),
+        "end" => "the end".into(),
+        "zone" => "the time zone".into(),
+        "place.name" => "the place".into(),
+        "place.address" => "the address".into(),
+        "place.telehealth_url" => "the telehealth link".into(),
+        "text" => "the text".into(),
+        "name" => "the name".into(),
+        other => format!("the {}", other.replace(['_', '.'], " ")),
+    }
+}
+
+impl ValidationError {
+    /// What went wrong in plain words, for the person who typed it: no ids, no field codes.
+    pub fn plain(&self) -> String {
+        match self {
+            Self::Empty { field } => format!("Please fill in {}.", field_label(field)),
+            Self::TooLong { field, max } => format!(
+                "{} is longer than {max} characters. Please shorten it; nothing has been saved yet.",
+                capitalised(&field_label(field))
+            ),
+            Self::TooMany { field, max } => {
+                format!(
+                    "{} has more than {max} entries.",
+                    capitalised(&field_label(field))
+                )
+            }
+            Self::EndBeforeStart { .. } => "The end is before the start.".into(),
+            Self::BadDateTime { field } => {
+                format!("Please give a date and time for {}.", field_label(field))
+            }
+            Self::BadDate { field } => format!("Please give a date for {}.", field_label(field)),
+            Self::UnknownZone { .. } => "That time zone is not known.".into(),
+            Self::WrongOffset { .. } => {
+                "That time does not fit its time zone on that date; please enter it again.".into()
+            }
+            Self::UnknownLink { field, .. } => format!(
+                "{} names something that is no longer in the record.",
+                capitalised(&field_label(field))
+            ),
+            Self::UnsafeCharacters { field } => format!(
+                "{} holds characters that cannot be shown safely.",
+                capitalised(&field_label(field))
+            ),
+            Self::NoSuchItem { .. } | Self::BadItemId { .. } => {
+                "That item is no longer in the record.".into()
+            }
+            Self::NotAllowed { field } => {
+                format!(
+                    "{} has a value that is not allowed here.",
+                    capitalised(&field_label(field))
+                )
+            }
+            Self::UnsupportedSchema { .. } => {
+                "This record was written by a newer version of CareCircle; please update the app."
+                    .into()
+            }
+        }
+    }
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
 /// The items other documents hold, for checking links in an edit.
 ///
 /// `None` means "not known here" and skips that check (the server checks one document at a

@@ -286,6 +286,40 @@ try {
     }
     await shot(s, "11-appointment-read-only-carer");
     mark("no write controls for a read-only carer");
+    // A 25,000-character paste into a note: refused, the text kept, nothing saved.
+    await tab(s, "Notes");
+    const long = "x".repeat(25_000);
+    const field = s.getByLabel("Note", { exact: true });
+    await field.fill(long);
+    await s.getByText("5000 too many").waitFor({ timeout: WAIT });
+    await s.getByRole("button", { name: "Save note" }).click();
+    await s.waitForTimeout(300);
+    assert.equal((await field.inputValue()).length, 25_000, "the text stays");
+    assert.equal(await s.getByRole("listitem").filter({ hasText: "xxxxxxxxxx" }).count(), 0, "nothing saved");
+    await shot(s, "12-note-over-the-limit");
+    mark("25,000 characters refused, text kept");
+    // An appointment that ends before it starts: the form stays, with its text and the reason.
+    const m = manager.page;
+    await tab(m, "Appointments");
+    await m.getByRole("button", { name: "Add an appointment" }).click();
+    await m.getByLabel("What is it for?").fill("Dietitian");
+    await m.getByLabel("Starts").fill("2027-04-10T10:00");
+    await m.getByLabel("Ends").fill("2027-04-10T09:00");
+    await m.getByRole("button", { name: "Save", exact: true }).click();
+    await m.getByRole("alert").filter({ hasText: "The end is before the start." }).waitFor({ timeout: WAIT });
+    assert.equal(await m.getByLabel("What is it for?").inputValue(), "Dietitian", "the text stays");
+    await shot(m, "13-appointment-end-before-start");
+    mark("end before start: the form stays with its text");
+    // Cancelling asks first; "No, keep it" changes nothing.
+    await m.getByRole("button", { name: "Back without saving" }).click();
+    await m.locator("button.row.appointment").first().click();
+    await m.getByRole("button", { name: "Cancel appointment" }).click();
+    await m.getByRole("button", { name: "Yes, cancel it" }).waitFor({ timeout: WAIT });
+    await shot(m, "14-cancel-asks-first");
+    await m.getByRole("button", { name: "No, keep it" }).click();
+    await m.getByRole("button", { name: "Cancel appointment" }).waitFor({ timeout: WAIT });
+    assert.equal(await m.locator(".badge").filter({ hasText: "Cancelled" }).count(), 0, "not cancelled");
+    mark("cancel asks first");
   });
 
   await test("5. every main screen: no serious or critical accessibility violations", async () => {

@@ -377,6 +377,7 @@ pub fn explain(e: &AppError) -> String {
             C::BadRequest => format!("Please check what you typed: {message}."),
             other => format!("The server could not do that ({other})."),
         },
+        AppError::Invalid(v) => v.plain(),
         other => other.to_string(),
     }
 }

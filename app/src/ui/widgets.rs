@@ -1,5 +1,6 @@
 //! Small building blocks every screen uses: labelled fields, sections, empty states, buttons.
 
+use carecircle_shared::limits::{MAX_LONG_TEXT_CHARS, MAX_SHORT_TEXT_CHARS};
 use dioxus::prelude::*;
 
 use crate::ui::model::{CircleView, Screen, Snapshot};
@@ -23,8 +24,21 @@ pub fn Field(
     #[props(default = "text".to_string())] kind: String,
     #[props(default)] hint: String,
     #[props(default)] autocomplete: String,
+    #[props(default = MAX_SHORT_TEXT_CHARS)] max: usize,
 ) -> Element {
     let hint_id = format!("{id}-hint");
+    let limit_id = format!("{id}-limit");
+    let used = value.read().chars().count();
+    // A counter once the text nears the limit (short fields rarely do).
+    let counter = used * 5 > max * 4;
+    let described = [
+        (!hint.is_empty()).then_some(hint_id.clone()),
+        counter.then_some(limit_id.clone()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" ");
     rsx! {
         div { class: "field",
             label { r#for: "{id}", "{label}" }
@@ -37,16 +51,44 @@ pub fn Field(
                 r#type: "{kind}",
                 value: "{value}",
                 autocomplete: if autocomplete.is_empty() { "off".to_string() } else { autocomplete.clone() },
-                "aria-describedby": if hint.is_empty() { None } else { Some(hint_id.clone()) },
+                "aria-describedby": if described.is_empty() { None } else { Some(described.clone()) },
+                "aria-invalid": if used > max { Some("true") } else { None },
                 oninput: move |e| value.set(e.value()),
             }
+            if counter { Limit { id: limit_id, used, max } }
         }
     }
 }
 
+/// How much of a field's limit is used, and what happens past it.
+#[component]
+fn Limit(id: String, used: usize, max: usize) -> Element {
+    if used > max {
+        rsx! {
+            p { class: "error", id: "{id}", role: "alert",
+                "{used} of {max} characters: {used - max} too many. Shorten it to save; your text stays here." }
+        }
+    } else {
+        rsx! { p { class: "hint", id: "{id}", "{used} of {max} characters" } }
+    }
+}
+
+/// True when every field is within its limit (the form's save checks this before anything is
+/// sent or cleared).
+pub fn within(texts: &[(&str, usize)]) -> bool {
+    texts.iter().all(|(t, max)| t.chars().count() <= *max)
+}
+
 /// A labelled multi-line input bound to a signal.
 #[component]
-pub fn TextField(id: String, label: String, value: Signal<String>) -> Element {
+pub fn TextField(
+    id: String,
+    label: String,
+    value: Signal<String>,
+    #[props(default = MAX_LONG_TEXT_CHARS)] max: usize,
+) -> Element {
+    let limit_id = format!("{id}-limit");
+    let used = value.read().chars().count();
     rsx! {
         div { class: "field",
             label { r#for: "{id}", "{label}" }
@@ -55,8 +97,11 @@ pub fn TextField(id: String, label: String, value: Signal<String>) -> Element {
                 name: "{id}",
                 rows: "4",
                 value: "{value}",
+                "aria-describedby": "{limit_id}",
+                "aria-invalid": if used > max { Some("true") } else { None },
                 oninput: move |e| value.set(e.value()),
             }
+            Limit { id: limit_id.clone(), used, max }
         }
     }
 }
@@ -159,4 +204,25 @@ pub fn appointment_choices(c: &CircleView, active: bool) -> Vec<(String, String)
         );
     }
     out
+}
+
+/// A destructive button that asks first: the first tap shows `question` with "Yes, …" and a
+/// way back; only "Yes" runs `on_yes`.
+#[component]
+pub fn Confirm(label: String, question: String, yes: String, on_yes: EventHandler<()>) -> Element {
+    let mut asking = use_signal(|| false);
+    if asking() {
+        rsx! {
+            div { class: "confirm", role: "alertdialog", "aria-label": "{question}",
+                p { "{question}" }
+                button { r#type: "button", class: "button danger",
+                    onclick: move |_| { asking.set(false); on_yes.call(()); }, "{yes}" }
+                button { r#type: "button", class: "button secondary", onclick: move |_| asking.set(false), "No, keep it" }
+            }
+        }
+    } else {
+        rsx! {
+            button { r#type: "button", class: "button danger", onclick: move |_| asking.set(true), "{label}" }
+        }
+    }
 }

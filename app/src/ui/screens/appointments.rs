@@ -1,9 +1,9 @@
 //! Appointments: the list by day, one appointment in full (double-check, written details,
 //! questions, history, conflicts), and the add / edit form.
 
-use carecircle_shared::schema::{Appointment, AppointmentStatus, Place};
+use carecircle_shared::schema::{Appointment, AppointmentStatus, Appointments, DocSchema, Place};
 use carecircle_shared::time::{Zone, parse_datetime};
-use carecircle_shared::{DocKind, ItemId};
+use carecircle_shared::{DocKind, ItemId, Links};
 use dioxus::prelude::*;
 
 use crate::ui::control::{Action, Edited};
@@ -11,7 +11,7 @@ use crate::ui::format;
 use crate::ui::model::{Screen, Written};
 use crate::ui::screens::changes::{ConflictList, History};
 use crate::ui::widgets::{
-    Choice, Empty, Field, GoTo, NotShared, Section, TextField, use_screen, use_snapshot,
+    Choice, Confirm, Empty, Field, GoTo, NotShared, Section, TextField, use_screen, use_snapshot,
 };
 
 /// One appointment as a tappable card.
@@ -261,8 +261,8 @@ pub fn AppointmentDetail(id: ItemId) -> Element {
                 GoTo { to: Screen::AppointmentForm(Some(a.id.clone())), label: "Edit details" }
                 button { r#type: "button", class: "button secondary", onclick: move |_| rescheduling.set(true), "Reschedule" }
                 if a.is_active() {
-                    button { r#type: "button", class: "button danger",
-                        onclick: move |_| actions.send(Action::CancelAppointment(id5.clone())), "Cancel appointment" }
+                    Confirm { label: "Cancel appointment", question: "Cancel “{a.purpose}”? Everyone in the circle will see it as cancelled.",
+                        yes: "Yes, cancel it", on_yes: move |_| actions.send(Action::CancelAppointment(id5.clone())) }
                 }
                 GoTo { to: Screen::Written(Written::Appointment(a.id.clone())), label: "Written copy to print" }
             }
@@ -383,6 +383,15 @@ pub fn AppointmentForm(id: Option<ItemId>) -> Element {
         a.notes = notes();
         a.with_team = with();
         a.status = AppointmentStatus::parse(&status()).unwrap_or_default();
+        // The shared rules, before anything is sent: on a problem the form and its text stay.
+        let alone = Appointments {
+            items: [(a.id.clone(), a.clone())].into(),
+            ..Appointments::default()
+        };
+        if let Err(e) = alone.validate_change(&Appointments::default(), &Links::unknown()) {
+            problem.set(Some(e.plain()));
+            return;
+        }
         let id = a.id.clone();
         actions.send(Action::SaveAppointment(Box::new(Edited {
             opened: base.clone(),

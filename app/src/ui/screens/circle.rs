@@ -8,7 +8,7 @@ use dioxus::prelude::*;
 
 use crate::ui::control::Action;
 use crate::ui::format;
-use crate::ui::widgets::{Choice, Empty, Section, use_snapshot};
+use crate::ui::widgets::{Choice, Confirm, Empty, Section, use_snapshot};
 
 /// The circle screen.
 #[component]
@@ -162,7 +162,8 @@ pub fn CircleScreen() -> Element {
         if may(role, CircleAction::Leave) {
             Section { title: "Leave this circle",
                 p { "Your copies on this device will be deleted." }
-                button { r#type: "button", class: "button danger", onclick: move |_| actions.send(Action::Leave), "Leave the circle" }
+                Confirm { label: "Leave the circle", question: "Leave this circle? You will need a new invite to come back.",
+                    yes: "Yes, leave", on_yes: move |_| actions.send(Action::Leave) }
             }
         }
     }

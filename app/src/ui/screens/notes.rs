@@ -1,13 +1,14 @@
 //! Notes: add (works offline), edit my own, linked to an appointment.
 
 use carecircle_shared::ItemId;
+use carecircle_shared::limits::MAX_LONG_TEXT_CHARS;
 use carecircle_shared::schema::Note;
 use dioxus::prelude::*;
 
 use crate::ui::control::Action;
 use crate::ui::format;
 use crate::ui::widgets::{
-    Choice, Empty, NotShared, Section, TextField, appointment_choices, use_snapshot,
+    Choice, Empty, NotShared, Section, TextField, appointment_choices, use_snapshot, within,
 };
 
 /// The notes screen.
@@ -54,7 +55,8 @@ pub fn NotesScreen() -> Element {
         form { class: "card", onsubmit: move |e: FormEvent| {
                 e.prevent_default();
                 let t = text();
-                if t.trim().is_empty() { return; }
+                // Empty or over the limit: nothing is sent and the text stays.
+                if t.trim().is_empty() || !within(&[(&t, MAX_LONG_TEXT_CHARS)]) { return; }
                 let a = appointment();
                 actions.send(Action::AddNote { text: t.trim().to_string(), appointment: (!a.is_empty()).then(|| ItemId::from(a.as_str())) });
                 text.set(String::new());
@@ -93,6 +95,7 @@ fn NoteRow(note: Note, who: String, when: String, mine: bool) -> Element {
             if editing() {
                 form { onsubmit: move |e: FormEvent| {
                         e.prevent_default();
+                        if text().trim().is_empty() || !within(&[(&text(), MAX_LONG_TEXT_CHARS)]) { return; }
                         actions.send(Action::EditNote { id: id.clone(), text: text() });
                         editing.set(false);
                     },

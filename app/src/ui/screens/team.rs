@@ -8,7 +8,9 @@ use dioxus::prelude::*;
 use crate::ui::control::{Action, Edited};
 use crate::ui::format;
 use crate::ui::model::Screen;
-use crate::ui::widgets::{Check, Empty, Field, GoTo, NotShared, Section, TextField, use_snapshot};
+use crate::ui::widgets::{
+    Check, Confirm, Empty, Field, GoTo, NotShared, Section, TextField, use_snapshot,
+};
 use carecircle_shared::DocKind;
 
 /// "Who to call if something goes wrong": always one tap from Today.
@@ -193,9 +195,8 @@ fn MemberForm(member: TeamMember, done: Signal<Option<TeamMember>>) -> Element {
                 button { r#type: "submit", class: "button", "Save" }
                 button { r#type: "button", class: "button secondary", onclick: move |_| done.set(None), "Back without saving" }
                 if !member.name.is_empty() {
-                    button { r#type: "button", class: "button danger",
-                        onclick: move |_| { actions.send(Action::RemoveTeamMember(id.clone())); done.set(None); },
-                        "Remove from the team" }
+                    Confirm { label: "Remove from the team", question: "Remove {member.name} from the care team?",
+                        yes: "Yes, remove them", on_yes: move |_| { actions.send(Action::RemoveTeamMember(id.clone())); done.set(None); } }
                 }
             }
         }
@@ -240,9 +241,8 @@ fn OrganisationForm(org: Organisation, done: Signal<Option<Organisation>>) -> El
                 button { r#type: "submit", class: "button", "Save" }
                 button { r#type: "button", class: "button secondary", onclick: move |_| done.set(None), "Back without saving" }
                 if !org.name.is_empty() {
-                    button { r#type: "button", class: "button danger",
-                        onclick: move |_| { actions.send(Action::RemoveOrganisation(id.clone())); done.set(None); },
-                        "Remove" }
+                    Confirm { label: "Remove", question: "Remove {org.name} from the organisations?",
+                        yes: "Yes, remove it", on_yes: move |_| { actions.send(Action::RemoveOrganisation(id.clone())); done.set(None); } }
                 }
             }
         }
