@@ -175,6 +175,9 @@ try {
       for (let i = 0; i < 50 && !navigator.serviceWorker.controller; i++) await new Promise((r) => setTimeout(r, 100));
     });
     await context.setOffline(true);
+    // The status says so at once (the browser's offline event), before any request fails.
+    await status(page).filter({ hasText: /Offline/ }).waitFor({ timeout: 2_000 });
+    mark("offline shown at once");
     await tab(page, "Notes");
     await page.getByLabel("Note", { exact: true }).fill(noteText);
     await page.getByRole("button", { name: "Save note" }).click();

@@ -132,14 +132,15 @@ pub fn status_line(s: &SyncStatus, zone: Zone) -> String {
         1 => "1 change waiting".into(),
         n => format!("{n} changes waiting"),
     };
-    if s.syncing {
-        "Syncing…".into()
-    } else if s.offline {
+    // Offline first: a sync still waiting on a dead network is not "syncing" to anyone.
+    if s.offline {
         if waiting.is_empty() {
             "Offline · everything is saved on this device".into()
         } else {
             format!("Offline · {waiting}, saved on this device")
         }
+    } else if s.syncing {
+        "Syncing…".into()
     } else if !waiting.is_empty() {
         format!("Saved on this device · {waiting}")
     } else if let Some(at) = s.last_synced_at {
@@ -204,6 +205,12 @@ mod tests {
             "Offline · 3 changes waiting, saved on this device"
         );
         s.syncing = true;
+        assert_eq!(
+            status_line(&s, Zone::UTC),
+            "Offline · 3 changes waiting, saved on this device",
+            "a sync waiting on a dead network is offline"
+        );
+        s.offline = false;
         assert_eq!(status_line(&s, Zone::UTC), "Syncing…");
     }
 

@@ -46,7 +46,16 @@ fn App() -> Element {
     let snapshot = use_context_provider(|| Signal::new(Snapshot::default()));
     let screen = use_context_provider(|| Signal::new(Screen::default()));
     let actions = use_coroutine(move |rx| control::run(rx, snapshot, screen));
-    use_hook(move || platform::on_online(move || actions.send(Action::Sync)));
+    // Offline is shown the moment the browser says so, even while a request is still waiting.
+    use_hook(move || {
+        platform::on_network(
+            move || actions.send(Action::Sync),
+            move || {
+                let mut s = snapshot;
+                s.write().status.offline = true;
+            },
+        )
+    });
     rsx! { Shell {} }
 }
 

@@ -85,21 +85,27 @@ pub fn download(name: &str, _mime: &str, text: &str) -> Result<(), String> {
     std::fs::write(dir.join(name), text).map_err(|e| format!("the file could not be saved: {e}"))
 }
 
-/// Calls `f` whenever the browser regains a network connection (web only).
+/// Calls `online` whenever the browser regains a network connection and `offline` as soon as
+/// it loses it (web only).
 #[cfg(target_arch = "wasm32")]
-pub fn on_online(f: impl Fn() + 'static) {
+pub fn on_network(online: impl Fn() + 'static, offline: impl Fn() + 'static) {
     use wasm_bindgen::JsCast;
     use wasm_bindgen::closure::Closure;
     if let Some(w) = web_sys::window() {
-        let cb = Closure::<dyn Fn()>::new(f);
-        let _ = w.add_event_listener_with_callback("online", cb.as_ref().unchecked_ref());
-        cb.forget();
+        for (event, f) in [
+            ("online", Box::new(online) as Box<dyn Fn()>),
+            ("offline", Box::new(offline)),
+        ] {
+            let cb = Closure::<dyn Fn()>::new(f);
+            let _ = w.add_event_listener_with_callback(event, cb.as_ref().unchecked_ref());
+            cb.forget();
+        }
     }
 }
 
-/// Calls `f` whenever the browser regains a network connection (web only).
+/// Calls `online` / `offline` as the network comes and goes (web only).
 #[cfg(not(target_arch = "wasm32"))]
-pub fn on_online(_f: impl Fn() + 'static) {}
+pub fn on_network(_online: impl Fn() + 'static, _offline: impl Fn() + 'static) {}
 
 /// Opens the print dialog for the current page (no script evaluation, which the web app's
 /// content security policy forbids).
