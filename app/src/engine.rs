@@ -7,8 +7,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
-use carecircle_shared::automerge::ActorId;
 use carecircle_shared::automerge::sync::{self, SyncDoc as _};
+use carecircle_shared::automerge::{ActorId, ChangeHash};
 use carecircle_shared::document::CommitMessage;
 use carecircle_shared::limits::Limits;
 use carecircle_shared::wire::{Bytes, ErrorCode, Refusal, SyncDoc, SyncRequest};
@@ -32,6 +32,9 @@ pub struct SyncReport {
     pub refused: BTreeMap<DocumentId, Refusal>,
     /// Documents deleted from this device because access was withdrawn.
     pub deleted: Vec<(DocumentId, DocKind)>,
+    /// Circles this member is no longer in (removed, or left elsewhere), by name: their
+    /// documents are among `deleted`, and one message says so for the whole circle.
+    pub left: Vec<(String, Vec<DocumentId>)>,
 }
 
 impl CareCircle {
@@ -71,6 +74,12 @@ impl CareCircle {
     async fn sync_inner(&mut self) -> AppResult<SyncReport> {
         let mut report = SyncReport::default();
         let fetched = self.client.circles().await?;
+        for c in &self.circles {
+            if !fetched.iter().any(|f| f.id == c.id) {
+                let docs = c.documents.iter().map(|d| d.id).collect();
+                report.left.push((c.name.clone(), docs));
+            }
+        }
         // Circles no longer listed (membership revoked): delete their documents here.
         let listed: Vec<DocumentId> = fetched
             .iter()
@@ -215,6 +224,14 @@ impl CareCircle {
         if self.unsynced_in(id, doc).await? == 0 {
             return Ok(());
         }
+        // Withdrawn (`resolved`): only what my unsynced changes touched is kept, never a copy
+        // of the document I may no longer read.
+        let copy = if resolved {
+            let shared = self.shared_heads(id).await?;
+            doc.own_part(&shared, self.me()?, self.now())?.save()
+        } else {
+            doc.save()
+        };
         let edit = RefusedEdit {
             id: 0,
             doc: id,
@@ -222,7 +239,7 @@ impl CareCircle {
             code: refusal.code,
             message: refusal.message.clone(),
             at: self.now(),
-            copy: doc.save(),
+            copy,
             resolved,
         };
         self.store.add_refused(&edit).await?;
@@ -249,15 +266,20 @@ impl CareCircle {
         Ok(())
     }
 
-    async fn unsynced_in(&self, id: DocumentId, doc: &Document) -> AppResult<usize> {
-        let me = self.me()?;
-        let shared = self
+    /// The heads the server is known to have of `id`.
+    async fn shared_heads(&self, id: DocumentId) -> AppResult<Vec<ChangeHash>> {
+        Ok(self
             .store
             .sync_state(id)
             .await?
             .and_then(|b| sync::State::decode(&b).ok())
             .map(|s| s.shared_heads)
-            .unwrap_or_default();
+            .unwrap_or_default())
+    }
+
+    async fn unsynced_in(&self, id: DocumentId, doc: &Document) -> AppResult<usize> {
+        let me = self.me()?;
+        let shared = self.shared_heads(id).await?;
         Ok(doc
             .automerge()
             .get_changes(&shared)

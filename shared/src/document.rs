@@ -12,7 +12,7 @@ use autosurgeon::{hydrate, reconcile};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::MemberId;
-use crate::parts::Touched;
+use crate::parts::{Parts, Touched};
 use crate::policy::DocKind;
 use crate::schema::{self, DocSchema};
 use crate::time::Timestamp;
@@ -334,6 +334,33 @@ impl Document {
             )
             .map(|_| ())
             .map_err(|_| DocError::Automerge)
+    }
+
+    /// A new document of this kind holding only what `member`'s changes since `heads` touched
+    /// (their own items and sections, nothing else), for them to keep when their access to
+    /// this one ends before those changes reached the server.
+    pub fn own_part(
+        &self,
+        heads: &[ChangeHash],
+        member: MemberId,
+        at: Timestamp,
+    ) -> Result<Document, DocError> {
+        with_schema!(self.kind, T => {
+            let mine: Vec<automerge::Change> = self
+                .doc
+                .get_changes(heads)
+                .into_iter()
+                .filter(|c| c.message().and_then(CommitMessage::decode).is_some_and(|m| m.by == member))
+                .collect();
+            let touched = Touched::by(&self.doc, &crate::shape::NewOps::of(&mine), T::ITEM_MAPS);
+            let kept = self.view::<T>()?.keep_touched(&touched);
+            let mut own = Document::create(self.kind, ActorId::random(), member, at);
+            own.change(member, "Kept my unsynced changes", at, &Links::unknown(), |x: &mut T| {
+                *x = kept;
+                Ok(())
+            })?;
+            Ok(own)
+        })
     }
 
     /// Checks the whole document against its schema: it has a skeleton, a supported version,

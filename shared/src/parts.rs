@@ -116,6 +116,9 @@ pub trait Parts: Sized {
 
     /// Re-reads the touched parts from `doc`, leaving the rest as it is.
     fn refresh(&mut self, doc: &Automerge, touched: &Touched) -> Result<(), HydrateError>;
+
+    /// An empty value holding only the touched parts (untouched fields as in a new document).
+    fn keep_touched(&self, touched: &Touched) -> Self;
 }
 
 /// Implements [`Parts`] for a schema struct: `parts!(Notes { fields: [schema], items: [items] })`.
@@ -147,6 +150,17 @@ macro_rules! parts {
                     $($f: self.$f.clone(),)*
                     $($m: $crate::parts::only_entries(&self.$m, touched, stringify!($m)),)*
                 }
+            }
+
+            fn keep_touched(&self, touched: &$crate::parts::Touched) -> Self {
+                let mut out = Self::default();
+                $(
+                    if touched.all || touched.fields.contains(stringify!($f)) {
+                        out.$f = self.$f.clone();
+                    }
+                )*
+                $(out.$m = $crate::parts::only_entries(&self.$m, touched, stringify!($m));)*
+                out
             }
 
             fn refresh(

@@ -441,11 +441,19 @@ async fn journey_4_consent_withdrawn_while_the_carer_edits_offline() {
         "no plan until the consumer consents"
     );
     consumer
+        .edit_plan(circle, "Wrote the treatment summary", |p| {
+            p.treatment_summary = "Consumer's own summary".into()
+        })
+        .await
+        .expect("summary");
+    consumer.sync().await.expect("sync");
+    consumer
         .set_access(circle, carer_id, DocKind::Plan, Access::Write)
         .await
         .expect("consent");
     carer.sync().await.expect("sync");
-    let _: Plan = carer.view(circle).expect("plan after consent");
+    let plan: Plan = carer.view(circle).expect("plan after consent");
+    assert_eq!(plan.treatment_summary, "Consumer's own summary");
 
     // The carer edits the plan and adds a note offline; meanwhile consent is withdrawn.
     carer
@@ -470,13 +478,17 @@ async fn journey_4_consent_withdrawn_while_the_carer_edits_offline() {
         carer.view::<Plan>(circle).is_err(),
         "the local plan copy is gone"
     );
-    // The refused plan edit is kept, readable.
+    // The carer's own unsynced words are kept, readable; nothing else of the plan is.
     let refused = carer.refused_edits().await.expect("refused");
     assert_eq!(refused.len(), 1);
     let copy = carecircle_shared::Document::load(DocKind::Plan, &refused[0].copy).expect("copy");
-    assert_eq!(
-        copy.view::<Plan>().expect("view").supports.respite,
-        "Every second weekend"
+    let kept: Plan = copy.view().expect("view");
+    assert_eq!(kept.supports.respite, "Every second weekend");
+    assert_eq!(kept.treatment_summary, "", "not a copy of the plan");
+    let bytes = String::from_utf8_lossy(&refused[0].copy).to_string();
+    assert!(
+        !bytes.contains("Consumer's own summary"),
+        "not in the kept bytes either"
     );
     // Other documents kept syncing.
     consumer.sync().await.expect("sync");
@@ -486,6 +498,37 @@ async fn journey_4_consent_withdrawn_while_the_carer_edits_offline() {
     assert_eq!(
         plan.supports.respite, "",
         "the refused edit never reached the plan"
+    );
+
+    // Removed from the circle with a note not yet synced: one circle named, every document
+    // gone, and the note kept for the carer alone.
+    let unsynced = carer
+        .add_note(circle, "Written just before removal", None)
+        .await
+        .expect("note");
+    consumer.revoke(circle, carer_id).await.expect("remove");
+    let report = carer.sync().await.expect("sync");
+    assert_eq!(report.left.len(), 1, "{report:?}");
+    assert_eq!(report.left[0].0, "J4");
+    assert!(
+        report
+            .deleted
+            .iter()
+            .all(|(d, _)| report.left[0].1.contains(d))
+    );
+    let kept = carer.refused_edits().await.expect("refused");
+    let note_copy = kept
+        .iter()
+        .find(|r| r.kind == DocKind::Notes)
+        .expect("the unsynced note is kept");
+    let notes: Notes = carecircle_shared::Document::load(DocKind::Notes, &note_copy.copy)
+        .expect("copy")
+        .view()
+        .expect("view");
+    assert_eq!(
+        notes.items.keys().collect::<Vec<_>>(),
+        vec![&unsynced],
+        "only their own note"
     );
 }
 

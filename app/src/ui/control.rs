@@ -329,7 +329,16 @@ async fn sync(core: &mut CareCircle, snapshot: &mut Signal<Snapshot>, shown: Opt
 /// Plain messages for what a sync deleted or refused.
 fn notices_for(report: &SyncReport) -> Vec<Notice> {
     let mut out = Vec::new();
-    for (doc, kind) in &report.deleted {
+    // A whole circle gone: one message, not one per document.
+    for (name, _) in &report.left {
+        out.push(Notice {
+            text: format!(
+                "You are no longer in {name}. The copies of its record on this device have been deleted."
+            ),
+        });
+    }
+    let in_left = |doc: &DocumentId| report.left.iter().any(|(_, docs)| docs.contains(doc));
+    for (doc, kind) in report.deleted.iter().filter(|(doc, _)| !in_left(doc)) {
         let refused = report.refused.contains_key(doc);
         let mut text = format!(
             "Your access to the {} was withdrawn, so the copy on this device has been deleted.",
