@@ -3,6 +3,7 @@
 //! [`control`] owns the core and works an action queue; [`model::Snapshot`] is all a screen
 //! reads. `harness` renders any screen over a hand-made snapshot (component tests).
 
+use carecircle_shared::DocKind;
 use dioxus::prelude::*;
 
 pub mod control;
@@ -179,6 +180,19 @@ fn Messages() -> Element {
 fn Tabs() -> Element {
     let mut screen = use_screen();
     let current = screen.read().clone();
+    // Unsettled conflicts, counted on the tab of the document they are in.
+    let snap = use_snapshot();
+    let clashes = |kind: DocKind| {
+        snap.read().circle.as_ref().map_or(0, |c| {
+            c.conflicts.iter().filter(|(k, _)| *k == kind).count()
+        })
+    };
+    let badge = |to: &Screen| match to {
+        Screen::Appointments => clashes(DocKind::Appointments),
+        Screen::Questions => clashes(DocKind::Questions),
+        Screen::Notes => clashes(DocKind::Notes),
+        _ => 0,
+    };
     let tabs = [
         (Screen::Today, "Today"),
         (Screen::Appointments, "Appointments"),
@@ -194,8 +208,10 @@ fn Tabs() -> Element {
                     r#type: "button",
                     class: "tab",
                     "aria-current": if section_of(&current) == to { Some("page") } else { None },
+                    "aria-label": if badge(&to) > 0 { Some(format!("{label}, {} to settle", badge(&to))) } else { None },
                     onclick: move |_| screen.set(to.clone()),
                     "{label}"
+                    if badge(&to) > 0 { span { class: "tab-badge", "aria-hidden": "true", "{badge(&to)}" } }
                 }
             }
         }
