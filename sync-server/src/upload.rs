@@ -9,7 +9,7 @@
 
 use std::io::Read;
 
-use carecircle_shared::automerge::sync::ChunkList;
+use carecircle_shared::automerge::sync::{ChunkList, Have};
 use carecircle_shared::automerge::{Automerge, Change};
 
 /// The first bytes of every automerge chunk.
@@ -139,6 +139,33 @@ fn document_columns(data: &[u8], left: &mut usize) -> Result<(), UploadError> {
     Ok(())
 }
 
+/// Most probes a peer's bloom filter may ask for (automerge uses 7). Each probe is computed for
+/// every change the server might send, and automerge allocates them all up front.
+pub const MAX_BLOOM_PROBES: u64 = 64;
+
+/// Checks the bloom filters in a message's `have` entries before automerge uses them: a
+/// filter with entries but no bits makes automerge divide by zero, and a huge probe count
+/// makes it allocate gigabytes. Either is `Malformed`.
+pub fn check_haves(haves: &[Have]) -> Result<(), UploadError> {
+    for have in haves {
+        let bytes = have.bloom.to_bytes();
+        if bytes.is_empty() {
+            continue;
+        }
+        let mut cursor = Cursor(&bytes);
+        let entries = cursor.uleb()?;
+        let bits_per_entry = cursor.uleb()?;
+        let probes = cursor.uleb()?;
+        let bits = cursor.0;
+        if entries > 0
+            && (bits_per_entry == 0 || bits.is_empty() || probes == 0 || probes > MAX_BLOOM_PROBES)
+        {
+            return Err(UploadError::Malformed);
+        }
+    }
+    Ok(())
+}
+
 /// Reads LEB128 numbers and byte runs off a slice; running out is `Malformed`.
 struct Cursor<'a>(&'a [u8]);
 
@@ -258,5 +285,29 @@ mod tests {
             check(&ChunkList::from(bomb), 16 << 20),
             Err(UploadError::TooLarge)
         );
+    }
+
+    fn have(bloom: &[u8]) -> Have {
+        Have {
+            last_sync: Vec::new(),
+            bloom: carecircle_shared::automerge::sync::BloomFilter::try_from(bloom).expect("bloom"),
+        }
+    }
+
+    #[test]
+    fn bloom_filters_automerge_would_crash_or_balloon_on_are_malformed() {
+        // entries, bits per entry, probes, bits.
+        assert_eq!(check_haves(&[have(&[])]), Ok(()), "an empty filter");
+        assert_eq!(check_haves(&[have(&[1, 10, 7, 0xff, 0xff])]), Ok(()));
+        // Entries but no bits: automerge takes a remainder by zero.
+        assert_eq!(
+            check_haves(&[have(&[5, 0, 7])]),
+            Err(UploadError::Malformed)
+        );
+        // A billion probes: automerge would allocate 4 GB for each hash it looks up.
+        let mut huge = vec![1, 10];
+        huge.extend([0x80, 0x94, 0xeb, 0xdc, 0x03]);
+        huge.extend([0xff, 0xff]);
+        assert_eq!(check_haves(&[have(&huge)]), Err(UploadError::Malformed));
     }
 }
