@@ -151,8 +151,9 @@ fn receive(
 ) -> Result<Option<Accepted>, Refusal> {
     let malformed = || refusal(ErrorCode::Malformed, "the sync message could not be read");
     let message = sync::Message::decode(bytes).map_err(|_| malformed())?;
-    // Whatever the member's access: a broken bloom filter would crash the reply.
-    upload::check_haves(&message.have).map_err(|_| malformed())?;
+    // Whatever the member's access: unsorted hashes or a broken bloom filter would crash the
+    // reply or the stored sync state.
+    upload::check_summary(&message).map_err(|_| malformed())?;
     if !message.changes.is_empty() {
         // Decided before a single change is inflated or decoded.
         if !uploader.access.can_write() {

@@ -9,7 +9,8 @@
 
 use std::io::Read;
 
-use carecircle_shared::automerge::sync::{ChunkList, Have};
+use carecircle_shared::automerge::ChangeHash;
+use carecircle_shared::automerge::sync::{ChunkList, Have, Message};
 use carecircle_shared::automerge::{Automerge, Change};
 
 /// The first bytes of every automerge chunk.
@@ -143,10 +144,24 @@ fn document_columns(data: &[u8], left: &mut usize) -> Result<(), UploadError> {
 /// every change the server might send, and automerge allocates them all up front.
 pub const MAX_BLOOM_PROBES: u64 = 64;
 
-/// Checks the bloom filters in a message's `have` entries before automerge uses them: a
-/// filter with entries but no bits makes automerge divide by zero, and a huge probe count
-/// makes it allocate gigabytes. Either is `Malformed`.
-pub fn check_haves(haves: &[Have]) -> Result<(), UploadError> {
+/// Checks what a sync message says about the sender's history before automerge uses it:
+/// hash lists must be sorted (as automerge itself writes them; unsorted ones end up in the
+/// stored sync state, which automerge asserts is sorted), and `have` bloom filters must be
+/// usable. Anything else is `Malformed`.
+pub fn check_summary(message: &Message) -> Result<(), UploadError> {
+    let sorted = |hashes: &[ChangeHash]| hashes.windows(2).all(|h| h[0] <= h[1]);
+    if !sorted(&message.heads)
+        || !sorted(&message.need)
+        || message.have.iter().any(|h| !sorted(&h.last_sync))
+    {
+        return Err(UploadError::Malformed);
+    }
+    check_haves(&message.have)
+}
+
+/// Checks the bloom filters in a message's `have` entries: a filter with entries but no bits
+/// makes automerge divide by zero, and a huge probe count makes it allocate gigabytes.
+fn check_haves(haves: &[Have]) -> Result<(), UploadError> {
     for have in haves {
         let bytes = have.bloom.to_bytes();
         if bytes.is_empty() {
