@@ -69,6 +69,32 @@ async fn cm_and_consumer(
     (cm, consumer, circle)
 }
 
+/// A circle the consumer created, with a carer (a chosen advocate) joined by invite.
+async fn consumer_and_carer(
+    dir: &Path,
+    server: &str,
+    prefix: &str,
+    name: &str,
+) -> (CareCircle, CareCircle, CircleId) {
+    let mut consumer = person(dir, &format!("{prefix}-consumer"), server).await;
+    let circle = consumer
+        .create_circle(name, Role::Consumer)
+        .await
+        .expect("circle");
+    consumer.sync().await.expect("sync");
+    let code = consumer
+        .invite(circle, Role::Carer, None)
+        .await
+        .expect("invite")
+        .code;
+    let mut carer = person(dir, &format!("{prefix}-carer"), server).await;
+    carer
+        .join(&code, Some(Relationship::ChosenAdvocate))
+        .await
+        .expect("join");
+    (consumer, carer, circle)
+}
+
 /// Journey 1 runs on a fixed clock so "today" never straddles midnight: 2026-11-23 12:00 +11:00.
 fn noon_23_november() -> Timestamp {
     Timestamp(1_795_395_600_000)
@@ -419,22 +445,8 @@ async fn journey_3_case_manager_syncs_a_caseload_and_sees_conflicts() {
 async fn journey_4_consent_withdrawn_while_the_carer_edits_offline() {
     let server = TestServer::start().await;
     let dir = tempfile::tempdir().expect("dir");
-    let mut consumer = person(dir.path(), "j4-consumer", &server.base).await;
-    let circle = consumer
-        .create_circle("J4", Role::Consumer)
-        .await
-        .expect("circle");
-    consumer.sync().await.expect("sync");
-    let code = consumer
-        .invite(circle, Role::Carer, None)
-        .await
-        .expect("invite")
-        .code;
-    let mut carer = person(dir.path(), "j4-carer", &server.base).await;
-    carer
-        .join(&code, Some(Relationship::ChosenAdvocate))
-        .await
-        .expect("join");
+    let (mut consumer, mut carer, circle) =
+        consumer_and_carer(dir.path(), &server.base, "j4", "J4").await;
     let carer_id = carer.me().expect("me");
     assert!(
         carer.view::<Plan>(circle).is_err(),
@@ -884,22 +896,8 @@ async fn journey_appointments_keep_their_time_across_daylight_saving() {
 async fn an_edit_the_server_would_refuse_is_not_saved_on_the_device() {
     let server = TestServer::start().await;
     let dir = tempfile::tempdir().expect("dir");
-    let mut consumer = person(dir.path(), "rules-consumer", &server.base).await;
-    let circle = consumer
-        .create_circle("Rules", Role::Consumer)
-        .await
-        .expect("circle");
-    consumer.sync().await.expect("sync");
-    let code = consumer
-        .invite(circle, Role::Carer, None)
-        .await
-        .expect("invite")
-        .code;
-    let mut carer = person(dir.path(), "rules-carer", &server.base).await;
-    carer
-        .join(&code, Some(Relationship::ChosenAdvocate))
-        .await
-        .expect("join");
+    let (mut consumer, mut carer, circle) =
+        consumer_and_carer(dir.path(), &server.base, "rules", "Rules").await;
     let q = consumer
         .add_question(circle, "Is the clinic open on Saturdays?", None, None)
         .await
