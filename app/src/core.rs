@@ -41,6 +41,9 @@ pub struct CareCircle {
     pub(crate) clock: fn() -> Timestamp,
     /// Stored parts (snapshot + chunks) per document, to know when to compact.
     pub(crate) parts: BTreeMap<DocumentId, usize>,
+    /// The actor id this core writes with is not known to be registered with the server yet
+    /// (a new tab's own id): the next sync registers it first.
+    pub(crate) actor_unregistered: bool,
 }
 
 /// Chunks a document may gather in the local store before they are folded into one snapshot.
@@ -120,6 +123,7 @@ impl CareCircle {
             status,
             clock: system_clock,
             parts: counts,
+            actor_unregistered: false,
         })
     }
 

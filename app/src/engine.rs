@@ -8,12 +8,15 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use carecircle_shared::automerge::sync::{self, SyncDoc as _};
-use carecircle_shared::automerge::{ActorId, ChangeHash};
+use carecircle_shared::automerge::{ActorId, ChangeHash, ReadDoc as _};
 use carecircle_shared::document::CommitMessage;
 use carecircle_shared::limits::Limits;
-use carecircle_shared::wire::{Bytes, ErrorCode, Refusal, SyncDoc, SyncRequest};
-use carecircle_shared::{DocKind, Document, DocumentId};
+use carecircle_shared::wire::{
+    Bytes, CircleDetail, CircleSummary, ErrorCode, Refusal, SyncDoc, SyncRequest, SyncResponse,
+};
+use carecircle_shared::{CircleId, DocKind, Document, DocumentId};
 
+use crate::client::Client;
 use crate::core::CareCircle;
 use crate::error::{AppError, AppResult};
 use crate::store::RefusedEdit;
@@ -37,7 +40,79 @@ pub struct SyncReport {
     pub left: Vec<(String, Vec<DocumentId>)>,
 }
 
+/// One sync in progress: which step comes next, and what it has done so far.
+#[derive(Debug)]
+pub struct SyncRun {
+    report: SyncReport,
+    stage: Stage,
+    members: Option<CircleId>,
+}
+
+#[derive(Debug)]
+enum Stage {
+    /// This tab's actor id is new: register it before uploading anything written with it.
+    Register,
+    /// Fetch the circle list.
+    Circles,
+    /// Exchange documents, batch by batch (the last batch first), round by round.
+    Docs {
+        batches: Vec<Vec<DocumentId>>,
+        live: HashMap<DocumentId, sync::State>,
+        rounds: usize,
+    },
+    /// Refresh a circle's member list.
+    Members(CircleId),
+    Done,
+}
+
+/// A request a sync run needs sent.
+#[derive(Debug)]
+pub enum SyncStep {
+    /// Register this actor id for the device.
+    Register(ActorId),
+    /// Fetch the circle list.
+    Circles,
+    /// One batched exchange.
+    Docs(SyncRequest),
+    /// Fetch a circle's members.
+    Members(CircleId),
+}
+
+/// The answer to a [`SyncStep`].
+#[derive(Debug)]
+pub enum SyncAnswer {
+    /// The actor id is registered.
+    Registered,
+    /// The circle list.
+    Circles(Vec<CircleSummary>),
+    /// The exchange's answer.
+    Docs(SyncResponse),
+    /// A circle's members.
+    Members(CircleId, CircleDetail),
+}
+
+impl SyncStep {
+    /// Sends the request with (a clone of) the core's client: the future holds no borrow of
+    /// the core, so edits go on being saved while it is on its way.
+    pub async fn send(self, client: Client) -> AppResult<SyncAnswer> {
+        Ok(match self {
+            SyncStep::Register(actor) => {
+                client.register_actor(&actor.to_hex_string()).await?;
+                SyncAnswer::Registered
+            }
+            SyncStep::Circles => SyncAnswer::Circles(client.circles().await?),
+            SyncStep::Docs(request) => SyncAnswer::Docs(client.sync(&request).await?),
+            SyncStep::Members(c) => SyncAnswer::Members(c, client.circle(c).await?),
+        })
+    }
+}
+
 impl CareCircle {
+    /// The client, for sending a sync run's requests.
+    pub fn client(&self) -> Client {
+        self.client.clone()
+    }
+
     /// Documents currently held back by a refusal (they sync again after a reset).
     async fn blocked(&self) -> AppResult<Vec<DocumentId>> {
         Ok(self
@@ -51,12 +126,145 @@ impl CareCircle {
     }
 
     /// Syncs all circles: refreshes the circle list, then exchanges every document in batches.
+    /// The whole run, network included, in one call; the app's screens drive the same steps
+    /// with [`Self::sync_begin`] so that edits are saved while a request is on its way.
     pub async fn sync(&mut self) -> AppResult<SyncReport> {
+        let mut run = self.sync_begin(None);
+        let result = loop {
+            match self.sync_next(&mut run).await {
+                Ok(Some(request)) => match request.send(self.client.clone()).await {
+                    Ok(answer) => {
+                        if let Err(e) = self.sync_answer(&mut run, answer).await {
+                            break Err(e);
+                        }
+                    }
+                    Err(e) => break Err(e),
+                },
+                Ok(None) => break Ok(()),
+                Err(e) => break Err(e),
+            }
+        };
+        self.sync_end(run, result).await
+    }
+
+    /// Starts a sync run (`members`: also refresh that circle's member list at the end).
+    pub fn sync_begin(&mut self, members: Option<CircleId>) -> SyncRun {
         self.status.syncing = true;
-        let result = self.sync_inner().await;
+        SyncRun {
+            report: SyncReport::default(),
+            stage: if self.actor_unregistered {
+                Stage::Register
+            } else {
+                Stage::Circles
+            },
+            members,
+        }
+    }
+
+    /// The next request of a run, or `None` when it is complete. Only local work happens here;
+    /// the caller sends the request (with [`SyncStep::send`]) without holding the core.
+    pub async fn sync_next(&mut self, run: &mut SyncRun) -> AppResult<Option<SyncStep>> {
+        loop {
+            match &mut run.stage {
+                Stage::Register => return Ok(Some(SyncStep::Register(self.actor()?))),
+                Stage::Circles => return Ok(Some(SyncStep::Circles)),
+                Stage::Docs {
+                    batches,
+                    live,
+                    rounds,
+                } => {
+                    if live.is_empty() {
+                        let Some(batch) = batches.pop() else {
+                            run.stage = match run.members.take() {
+                                Some(c) => Stage::Members(c),
+                                None => Stage::Done,
+                            };
+                            continue;
+                        };
+                        for id in batch {
+                            let state = self.stored_state(id).await?;
+                            live.insert(id, state);
+                        }
+                        *rounds = 0;
+                    }
+                    let mut request = SyncRequest::default();
+                    for (id, state) in live.iter_mut() {
+                        if let Some(m) = self
+                            .docs
+                            .get(id)
+                            .and_then(|d| d.automerge().generate_sync_message(state))
+                        {
+                            request.docs.push(SyncDoc {
+                                doc: *id,
+                                message: Some(Bytes(m.encode())),
+                            });
+                        }
+                    }
+                    if request.docs.is_empty() || *rounds >= MAX_ROUNDS {
+                        live.clear();
+                        continue;
+                    }
+                    *rounds += 1;
+                    run.report.requests += 1;
+                    return Ok(Some(SyncStep::Docs(request)));
+                }
+                Stage::Members(c) => return Ok(Some(SyncStep::Members(*c))),
+                Stage::Done => return Ok(None),
+            }
+        }
+    }
+
+    /// Takes in the answer to the run's last request.
+    pub async fn sync_answer(&mut self, run: &mut SyncRun, answer: SyncAnswer) -> AppResult<()> {
+        match answer {
+            SyncAnswer::Registered => {
+                self.actor_unregistered = false;
+                run.stage = Stage::Circles;
+            }
+            SyncAnswer::Circles(fetched) => {
+                self.take_circles(fetched, &mut run.report).await?;
+                let blocked = self.blocked().await?;
+                let ids: Vec<DocumentId> = self
+                    .docs
+                    .keys()
+                    .filter(|id| !blocked.contains(id))
+                    .copied()
+                    .collect();
+                let mut batches: Vec<Vec<DocumentId>> = ids
+                    .chunks(Limits::DEFAULT.max_docs_per_sync)
+                    .map(<[DocumentId]>::to_vec)
+                    .collect();
+                batches.reverse();
+                run.stage = Stage::Docs {
+                    batches,
+                    live: HashMap::new(),
+                    rounds: 0,
+                };
+            }
+            SyncAnswer::Docs(response) => {
+                let Stage::Docs { live, .. } = &mut run.stage else {
+                    return Ok(());
+                };
+                let mut live = std::mem::take(live);
+                let result = self.take_docs(response, &mut live, &mut run.report).await;
+                if let Stage::Docs { live: l, .. } = &mut run.stage {
+                    *l = live;
+                }
+                result?;
+            }
+            SyncAnswer::Members(circle, detail) => {
+                self.store.set_members(circle, &detail.members).await?;
+                run.stage = Stage::Done;
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends a run: the status line learns how it went; returns what it did.
+    pub async fn sync_end(&mut self, run: SyncRun, result: AppResult<()>) -> AppResult<SyncReport> {
         self.status.syncing = false;
-        match &result {
-            Ok(_) => {
+        match result {
+            Ok(()) => {
                 let now = self.now();
                 self.status.offline = false;
                 self.status.last_synced_at = Some(now);
@@ -64,23 +272,30 @@ impl CareCircle {
                     s.last_synced_at = Some(now);
                     self.store.set_session(Some(s)).await?;
                 }
+                Ok(run.report)
             }
-            Err(AppError::Offline) => self.status.offline = true,
-            Err(_) => {}
+            Err(e) => {
+                if matches!(e, AppError::Offline) {
+                    self.status.offline = true;
+                }
+                Err(e)
+            }
         }
-        result
     }
 
-    async fn sync_inner(&mut self) -> AppResult<SyncReport> {
-        let mut report = SyncReport::default();
-        let fetched = self.client.circles().await?;
+    /// The circle list as the server sent it: circles I am no longer in are reported and their
+    /// documents deleted here.
+    async fn take_circles(
+        &mut self,
+        fetched: Vec<CircleSummary>,
+        report: &mut SyncReport,
+    ) -> AppResult<()> {
         for c in &self.circles {
             if !fetched.iter().any(|f| f.id == c.id) {
                 let docs = c.documents.iter().map(|d| d.id).collect();
                 report.left.push((c.name.clone(), docs));
             }
         }
-        // Circles no longer listed (membership revoked): delete their documents here.
         let listed: Vec<DocumentId> = fetched
             .iter()
             .flat_map(|c| c.documents.iter().map(|d| d.id))
@@ -92,20 +307,27 @@ impl CareCircle {
             .map(|(id, d)| (*id, d.kind()))
             .collect();
         for (id, kind) in gone {
-            self.forget(id, kind, None, &mut report).await?;
+            self.forget(id, kind, None, report).await?;
         }
-        self.adopt_circles(fetched, true).await?;
-        let blocked = self.blocked().await?;
-        let ids: Vec<DocumentId> = self
-            .docs
-            .keys()
-            .filter(|id| !blocked.contains(id))
-            .copied()
-            .collect();
-        for batch in ids.chunks(Limits::DEFAULT.max_docs_per_sync) {
-            self.exchange(batch, &mut report).await?;
-        }
-        Ok(report)
+        self.adopt_circles(fetched, true).await
+    }
+
+    /// A document's stored sync state, if it still fits the copy here (another tab of the
+    /// same device may have stored one naming changes this copy has not loaded yet).
+    async fn stored_state(&self, id: DocumentId) -> AppResult<sync::State> {
+        let state = self
+            .store
+            .sync_state(id)
+            .await?
+            .and_then(|b| sync::State::decode(&b).ok())
+            .unwrap_or_default();
+        let fits = self.docs.get(&id).is_some_and(|d| {
+            state
+                .shared_heads
+                .iter()
+                .all(|h| d.automerge().get_change_by_hash(h).is_some())
+        });
+        Ok(if fits { state } else { sync::State::new() })
     }
 
     /// Syncs with retries: waits 0.5 s, 1 s, 2 s... between attempts that could not reach the
@@ -127,69 +349,46 @@ impl CareCircle {
         Err(last)
     }
 
-    async fn exchange(&mut self, ids: &[DocumentId], report: &mut SyncReport) -> AppResult<()> {
-        let mut live: HashMap<DocumentId, sync::State> = HashMap::new();
-        for id in ids {
-            let stored = self.store.sync_state(*id).await?;
-            live.insert(
-                *id,
-                stored
-                    .and_then(|b| sync::State::decode(&b).ok())
-                    .unwrap_or_default(),
-            );
-        }
-        for _ in 0..MAX_ROUNDS {
-            let mut request = SyncRequest::default();
-            for (id, state) in live.iter_mut() {
-                if let Some(m) = self
+    /// Applies one answered round to the documents of the current batch.
+    async fn take_docs(
+        &mut self,
+        response: SyncResponse,
+        live: &mut HashMap<DocumentId, sync::State>,
+        report: &mut SyncReport,
+    ) -> AppResult<()> {
+        for answer in response.docs {
+            let id = answer.doc;
+            let Some(mut state) = live.remove(&id) else {
+                continue;
+            };
+            // Gone meanwhile (left, reset): nothing to apply.
+            let Some(kind) = self.docs.get(&id).map(Document::kind) else {
+                continue;
+            };
+            if let Some(refusal) = answer.refused {
+                self.refused(id, kind, refusal, report).await?;
+                continue;
+            }
+            if let Some(message) = answer
+                .message
+                .and_then(|m| sync::Message::decode(&m.0).ok())
+            {
+                let doc = self
                     .docs
-                    .get(id)
-                    .and_then(|d| d.automerge().generate_sync_message(state))
-                {
-                    request.docs.push(SyncDoc {
-                        doc: *id,
-                        message: Some(Bytes(m.encode())),
-                    });
+                    .get_mut(&id)
+                    .expect("listed document")
+                    .automerge_mut();
+                let before = doc.get_heads();
+                doc.receive_sync_message(&mut state, message).map_err(|_| {
+                    AppError::Storage("a server message could not be applied".into())
+                })?;
+                if doc.get_heads() != before {
+                    self.persist(id, &before).await?;
+                    report.received += 1;
                 }
             }
-            if request.docs.is_empty() {
-                return Ok(());
-            }
-            report.requests += 1;
-            let response = self.client.sync(&request).await?;
-            for answer in response.docs {
-                let id = answer.doc;
-                let Some(mut state) = live.remove(&id) else {
-                    continue;
-                };
-                let Some(kind) = self.docs.get(&id).map(Document::kind) else {
-                    continue;
-                };
-                if let Some(refusal) = answer.refused {
-                    self.refused(id, kind, refusal, report).await?;
-                    continue;
-                }
-                if let Some(message) = answer
-                    .message
-                    .and_then(|m| sync::Message::decode(&m.0).ok())
-                {
-                    let doc = self
-                        .docs
-                        .get_mut(&id)
-                        .expect("listed document")
-                        .automerge_mut();
-                    let before = doc.get_heads();
-                    doc.receive_sync_message(&mut state, message).map_err(|_| {
-                        AppError::Storage("a server message could not be applied".into())
-                    })?;
-                    if doc.get_heads() != before {
-                        self.persist(id, &before).await?;
-                        report.received += 1;
-                    }
-                }
-                self.store.set_sync_state(id, Some(&state.encode())).await?;
-                live.insert(id, state);
-            }
+            self.store.set_sync_state(id, Some(&state.encode())).await?;
+            live.insert(id, state);
         }
         Ok(())
     }
@@ -268,13 +467,7 @@ impl CareCircle {
 
     /// The heads the server is known to have of `id`.
     async fn shared_heads(&self, id: DocumentId) -> AppResult<Vec<ChangeHash>> {
-        Ok(self
-            .store
-            .sync_state(id)
-            .await?
-            .and_then(|b| sync::State::decode(&b).ok())
-            .map(|s| s.shared_heads)
-            .unwrap_or_default())
+        Ok(self.stored_state(id).await?.shared_heads)
     }
 
     async fn unsynced_in(&self, id: DocumentId, doc: &Document) -> AppResult<usize> {
@@ -331,9 +524,7 @@ impl CareCircle {
                 self.store.resolve_refused(r.id).await?;
             }
         }
-        let mut report = SyncReport::default();
-        self.exchange(&[doc], &mut report).await?;
-        Ok(report)
+        self.sync().await
     }
 
     /// Sync status for the status line: offline, syncing, last synced, changes waiting.

@@ -14,7 +14,7 @@ impl CareCircle {
         self.role(circle).is_ok_and(|r| policy::may(r, action))
     }
 
-    fn require(&self, circle: CircleId, action: CircleAction) -> AppResult<()> {
+    pub(crate) fn require(&self, circle: CircleId, action: CircleAction) -> AppResult<()> {
         if self.may(circle, action) {
             Ok(())
         } else {

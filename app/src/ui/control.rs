@@ -15,7 +15,7 @@ use dioxus::prelude::*;
 use futures::{FutureExt, StreamExt};
 
 use crate::core::CareCircle;
-use crate::engine::SyncReport;
+use crate::engine::{SyncAnswer, SyncReport, SyncRun};
 use crate::error::AppError;
 use crate::ui::model::{Notice, Phase, Screen, Snapshot};
 use crate::ui::platform;
@@ -233,7 +233,48 @@ enum Outcome {
     SyncNow,
 }
 
-/// Works the action queue for the app's lifetime.
+/// A request on its way: a sync run's next step, or a list a screen asked for.
+type Pending<T> = std::pin::Pin<Box<dyn Future<Output = T>>>;
+
+/// A sync run whose current request is on its way.
+struct InFlight {
+    run: SyncRun,
+    answer: Pending<Result<SyncAnswer, AppError>>,
+    /// Something changed after the run began: run again when it ends.
+    again: bool,
+}
+
+/// A list fetched for a screen, applied to the snapshot when it arrives.
+type Fetched = Pending<Box<dyn FnOnce(&mut Snapshot)>>;
+
+/// Fetches a list in the background; `put` shows it once it arrives (a failure leaves what
+/// is shown: the status line already says when the server cannot be reached).
+fn fetch<T: 'static>(
+    fetches: &futures::stream::FuturesUnordered<Fetched>,
+    request: impl Future<Output = Result<T, AppError>> + 'static,
+    put: impl FnOnce(&mut Snapshot, T) + 'static,
+) {
+    fetches.push(Box::pin(async move {
+        let result = request.await;
+        Box::new(move |s: &mut Snapshot| {
+            if let Ok(v) = result {
+                put(s, v);
+            }
+        }) as Box<dyn FnOnce(&mut Snapshot)>
+    }));
+}
+
+/// What woke the loop.
+enum Event {
+    Action(Option<Action>),
+    Answer(Result<SyncAnswer, AppError>),
+    Fetched(Box<dyn FnOnce(&mut Snapshot)>),
+    Tick,
+}
+
+/// Works the action queue for the app's lifetime. Syncing runs beside it: a sync's requests
+/// are awaited here together with the queue, so an edit is saved (and shown as waiting) at
+/// once even while a request hangs on a stalled network.
 pub async fn run(
     mut rx: UnboundedReceiver<Action>,
     mut snapshot: Signal<Snapshot>,
@@ -248,13 +289,14 @@ pub async fn run(
         }
     };
     let mut shown: Option<CircleId> = None;
-    publish(&core, shown, &mut snapshot).await;
+    let mut syncing: Option<InFlight> = None;
+    let mut fetches: futures::stream::FuturesUnordered<Fetched> = Default::default();
     if core.session().is_some() {
-        sync(&mut core, &mut snapshot, shown).await;
-        publish(&core, shown, &mut snapshot).await;
+        syncing = start_sync(&mut core, shown, &mut snapshot).await;
     }
+    publish(&core, shown, &mut snapshot).await;
     loop {
-        let next = {
+        let event = {
             // Copied out: no signal guard may live across the wait below.
             let (offline, waiting) = {
                 let s = snapshot.peek();
@@ -266,31 +308,196 @@ pub async fn run(
                 SYNC_EVERY_MS
             };
             let tick = futures_timer::Delay::new(std::time::Duration::from_millis(every));
+            let answer = async {
+                match syncing.as_mut() {
+                    Some(f) => f.answer.as_mut().await,
+                    None => std::future::pending().await,
+                }
+            };
+            let fetched = async {
+                match fetches.next().await {
+                    Some(apply) => apply,
+                    None => std::future::pending().await,
+                }
+            };
             futures::select! {
-                a = rx.next() => a,
-                _ = tick.fuse() => Some(Action::Sync),
+                a = rx.next() => Event::Action(a),
+                a = answer.fuse() => Event::Answer(a),
+                f = fetched.fuse() => Event::Fetched(f),
+                _ = tick.fuse() => Event::Tick,
             }
         };
-        let Some(action) = next else { return };
-        if matches!(action, Action::Sync) && core.session().is_none() {
-            continue;
-        }
-        snapshot.write().busy = true;
-        let result = apply(&mut core, action, &mut shown, &mut snapshot, &mut screen).await;
-        let mut error = None;
-        match result {
-            Ok(Outcome::Done) => {}
-            Ok(Outcome::SyncNow) => {
-                publish(&core, shown, &mut snapshot).await;
-                sync(&mut core, &mut snapshot, shown).await;
+        match event {
+            Event::Action(None) => return,
+            Event::Action(Some(Action::Sync)) | Event::Tick => {
+                if core.session().is_none() {
+                    continue;
+                }
+                match syncing.as_mut() {
+                    Some(f) => f.again |= matches!(event, Event::Action(_)),
+                    None => syncing = start_sync(&mut core, shown, &mut snapshot).await,
+                }
             }
-            Err(e) => error = Some(explain(&e)),
+            Event::Action(Some(action)) => {
+                if action.restarts_sync()
+                    && let Some(f) = syncing.take()
+                {
+                    // Signing in or out, leaving, a reset: what the run was doing no longer
+                    // applies; a new run starts after the action if it needs one.
+                    let _ = core.sync_end(f.run, Err(AppError::Offline)).await;
+                    core.status.offline = false;
+                }
+                snapshot.write().busy = true;
+                let result = apply(
+                    &mut core,
+                    action,
+                    &mut shown,
+                    &mut snapshot,
+                    &mut screen,
+                    &fetches,
+                )
+                .await;
+                let mut error = None;
+                match result {
+                    Ok(Outcome::Done) => {}
+                    Ok(Outcome::SyncNow) => match syncing.as_mut() {
+                        Some(f) => f.again = true,
+                        None => syncing = start_sync(&mut core, shown, &mut snapshot).await,
+                    },
+                    Err(e) => error = Some(explain(&e)),
+                }
+                let mut s = snapshot.write();
+                s.busy = false;
+                if error.is_some() {
+                    s.error = error;
+                }
+            }
+            Event::Answer(answer) => {
+                let f = syncing
+                    .take()
+                    .expect("an answer comes from a run in flight");
+                syncing = continue_sync(&mut core, f, answer, shown, &mut snapshot).await;
+            }
+            Event::Fetched(apply) => apply(&mut snapshot.write()),
         }
         publish(&core, shown, &mut snapshot).await;
-        let mut s = snapshot.write();
-        s.busy = false;
-        if error.is_some() {
-            s.error = error;
+    }
+}
+
+impl Action {
+    /// Actions after which a sync already under way no longer applies.
+    fn restarts_sync(&self) -> bool {
+        matches!(
+            self,
+            Action::SetServer(_)
+                | Action::SignIn { .. }
+                | Action::Register { .. }
+                | Action::Leave
+                | Action::ResetToServer(_)
+                | Action::CheckSignOut
+                | Action::SignOut { .. }
+        )
+    }
+}
+
+/// Starts a sync run and sends its first request; `None` if there was nothing to send.
+async fn start_sync(
+    core: &mut CareCircle,
+    shown: Option<CircleId>,
+    snapshot: &mut Signal<Snapshot>,
+) -> Option<InFlight> {
+    let mut again = true;
+    while again {
+        // The circle whose members are refreshed at the end: the one shown.
+        let members = shown.or_else(|| core.circles().first().map(|c| c.id));
+        let run = core.sync_begin(members);
+        match step_sync(core, run, false, snapshot).await {
+            Step::Sent(f) => return Some(*f),
+            Step::Ended {
+                completed,
+                again: a,
+            } => again = completed && a,
+        }
+    }
+    None
+}
+
+/// Takes in a run's answer and sends its next request, or ends it (and, if something changed
+/// meanwhile, starts the next run).
+async fn continue_sync(
+    core: &mut CareCircle,
+    mut f: InFlight,
+    answer: Result<SyncAnswer, AppError>,
+    shown: Option<CircleId>,
+    snapshot: &mut Signal<Snapshot>,
+) -> Option<InFlight> {
+    let step = match answer {
+        Ok(a) => match core.sync_answer(&mut f.run, a).await {
+            Ok(()) => step_sync(core, f.run, f.again, snapshot).await,
+            Err(e) => Step::ended(finish_sync(core, f.run, Err(e), snapshot).await, false),
+        },
+        Err(e) => Step::ended(finish_sync(core, f.run, Err(e), snapshot).await, false),
+    };
+    match step {
+        Step::Sent(f) => Some(*f),
+        // A failed run is retried by the timer, not at once.
+        Step::Ended {
+            completed: true,
+            again: true,
+        } => start_sync(core, shown, snapshot).await,
+        Step::Ended { .. } => None,
+    }
+}
+
+/// Where a run stands after one step.
+enum Step {
+    /// Its next request is on its way.
+    Sent(Box<InFlight>),
+    /// It ended (`completed`: without failing; `again`: something changed meanwhile).
+    Ended { completed: bool, again: bool },
+}
+
+impl Step {
+    fn ended(completed: bool, again: bool) -> Step {
+        Step::Ended { completed, again }
+    }
+}
+
+/// Sends a run's next request, or ends it.
+async fn step_sync(
+    core: &mut CareCircle,
+    mut run: SyncRun,
+    again: bool,
+    snapshot: &mut Signal<Snapshot>,
+) -> Step {
+    match core.sync_next(&mut run).await {
+        Ok(Some(step)) => Step::Sent(Box::new(InFlight {
+            run,
+            answer: Box::pin(step.send(core.client())),
+            again,
+        })),
+        Ok(None) => Step::ended(finish_sync(core, run, Ok(()), snapshot).await, again),
+        Err(e) => Step::ended(finish_sync(core, run, Err(e), snapshot).await, false),
+    }
+}
+
+/// Ends a run, turning deletions, refusals and failures into messages; true if it completed.
+async fn finish_sync(
+    core: &mut CareCircle,
+    run: SyncRun,
+    result: Result<(), AppError>,
+    snapshot: &mut Signal<Snapshot>,
+) -> bool {
+    match core.sync_end(run, result).await {
+        Ok(report) => {
+            let notices = notices_for(&report);
+            snapshot.write().notices.extend(notices);
+            true
+        }
+        Err(AppError::Offline) => false,
+        Err(e) => {
+            snapshot.write().error = Some(explain(&e));
+            false
         }
     }
 }
@@ -303,27 +510,6 @@ async fn publish(core: &CareCircle, shown: Option<CircleId>, snapshot: &mut Sign
     next.sign_out_check = keep.sign_out_check;
     next.busy = keep.busy;
     snapshot.set(next);
-}
-
-/// One sync, turning deletions and refusals into messages (the caller publishes after).
-async fn sync(core: &mut CareCircle, snapshot: &mut Signal<Snapshot>, shown: Option<CircleId>) {
-    {
-        let mut s = snapshot.write();
-        s.status.syncing = true;
-    }
-    let result = core.sync().await;
-    match result {
-        Ok(report) => {
-            let notices = notices_for(&report);
-            snapshot.write().notices.extend(notices);
-            // Names for authors and the circle screen, kept on the device for offline use.
-            if let Some(c) = shown.or_else(|| core.circles().first().map(|c| c.id)) {
-                let _ = core.members(c).await;
-            }
-        }
-        Err(AppError::Offline) => {}
-        Err(e) => snapshot.write().error = Some(explain(&e)),
-    }
 }
 
 /// Plain messages for what a sync deleted or refused.
@@ -397,6 +583,7 @@ async fn apply(
     shown: &mut Option<CircleId>,
     snapshot: &mut Signal<Snapshot>,
     screen: &mut Signal<Screen>,
+    fetches: &futures::stream::FuturesUnordered<Fetched>,
 ) -> Result<Outcome, AppError> {
     snapshot.write().error = None;
     let device = platform::device_name();
@@ -436,8 +623,8 @@ async fn apply(
         Action::SelectCircle(id) => {
             *shown = Some(id);
             screen.set(Screen::Today);
-            let _ = core.members(id).await;
-            Outcome::Done
+            // Its member list is refreshed at the end of the sync.
+            Outcome::SyncNow
         }
         Action::Sync => Outcome::SyncNow,
         Action::SaveAppointment(e) => {
@@ -584,12 +771,19 @@ async fn apply(
             core.mark_seen(circle?).await?;
             Outcome::Done
         }
-        Action::LoadMembers => {
-            core.members(circle?).await?;
-            Outcome::Done
-        }
+        Action::LoadMembers => Outcome::SyncNow,
         Action::LoadAccessLog => {
-            snapshot.write().access_log = core.access_log(circle?, None, 50).await?;
+            let circle = circle?;
+            core.require(
+                circle,
+                carecircle_shared::policy::CircleAction::ReadAccessLog,
+            )?;
+            let client = core.client();
+            fetch(
+                fetches,
+                async move { client.access_log(circle, None, 50).await },
+                |s, log| s.access_log = log,
+            );
             Outcome::Done
         }
         Action::Invite { role, tap } => {
@@ -607,7 +801,14 @@ async fn apply(
             Outcome::Done
         }
         Action::LoadInvites => {
-            snapshot.write().invites = core.invites(circle?).await?;
+            let circle = circle?;
+            core.role(circle)?;
+            let client = core.client();
+            fetch(
+                fetches,
+                async move { client.invites(circle).await },
+                |s, invites| s.invites = invites,
+            );
             Outcome::Done
         }
         Action::CancelInvite(invite) => {
