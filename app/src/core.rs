@@ -15,7 +15,7 @@ use carecircle_shared::{
 
 use crate::client::Client;
 use crate::error::{AppError, AppResult};
-use crate::store::{LocalStore, SavedSession};
+use crate::store::{LocalStore, Part, SavedSession};
 
 /// Where syncing stands, for the always-visible status line.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -39,11 +39,16 @@ pub struct CareCircle {
     pub(crate) docs: BTreeMap<DocumentId, Document>,
     pub(crate) status: SyncStatus,
     pub(crate) clock: fn() -> Timestamp,
-    /// Stored parts (snapshot + chunks) per document, to know when to compact.
-    pub(crate) parts: BTreeMap<DocumentId, usize>,
+    /// The stored parts each document in memory was made from (loaded or written here): when
+    /// enough have gathered they are folded into one snapshot, and only they are removed.
+    pub(crate) parts: BTreeMap<DocumentId, BTreeSet<String>>,
     /// The actor id this core writes with is not known to be registered with the server yet
     /// (a new tab's own id): the next sync registers it first.
     pub(crate) actor_unregistered: bool,
+    /// The actor id this tab writes with, when it is not the session's (web: one per tab).
+    pub(crate) tab_actor: Option<ActorId>,
+    /// Something was written to the store since [`Self::take_changed`].
+    pub(crate) changed: bool,
 }
 
 /// Chunks a document may gather in the local store before they are folded into one snapshot.
@@ -65,16 +70,26 @@ pub fn system_clock() -> Timestamp {
     Timestamp(ms)
 }
 
-/// Loads a stored document: snapshot, then chunks.
-pub fn assemble(kind: DocKind, parts: &[Vec<u8>], actor: ActorId) -> AppResult<Document> {
+/// Loads a stored document from its parts (in any order: changes wait for the ones they
+/// depend on).
+pub fn assemble(kind: DocKind, parts: &[Part], actor: ActorId) -> AppResult<Document> {
     let mut doc = Automerge::new();
-    for part in parts.iter().filter(|p| !p.is_empty()) {
-        doc.load_incremental(part)
-            .map_err(|_| AppError::Storage("a stored document could not be read".into()))?;
-    }
+    load_parts(&mut doc, parts)?;
     let mut doc = Document::from_automerge(kind, doc);
     doc.set_actor(actor);
     Ok(doc)
+}
+
+fn load_parts<'a>(doc: &mut Automerge, parts: impl IntoIterator<Item = &'a Part>) -> AppResult<()> {
+    for part in parts.into_iter().filter(|p| !p.bytes.is_empty()) {
+        doc.load_incremental(&part.bytes)
+            .map_err(|_| AppError::Storage("a stored document could not be read".into()))?;
+    }
+    Ok(())
+}
+
+fn part_ids(parts: &[Part]) -> BTreeSet<String> {
+    parts.iter().map(|p| p.id.clone()).collect()
 }
 
 impl CareCircle {
@@ -107,7 +122,7 @@ impl CareCircle {
         for (id, kind) in store.documents().await? {
             if let Some(parts) = store.load(id).await? {
                 docs.insert(id, assemble(kind, &parts, actor.clone())?);
-                counts.insert(id, parts.len());
+                counts.insert(id, part_ids(&parts));
             }
         }
         let status = SyncStatus {
@@ -124,11 +139,13 @@ impl CareCircle {
             clock: system_clock,
             parts: counts,
             actor_unregistered: false,
+            tab_actor: None,
+            changed: false,
         })
     }
 
     /// The one way new changes reach the local store: appends them durably (changes made after
-    /// `before`), folding everything into one snapshot once enough chunks have gathered.
+    /// `before`), folding the parts this copy knows into one snapshot once enough have gathered.
     pub(crate) async fn persist(
         &mut self,
         id: DocumentId,
@@ -141,15 +158,72 @@ impl CareCircle {
         if chunk.is_empty() {
             return Ok(());
         }
-        let count = self.parts.entry(id).or_default();
-        if *count + 1 > CHUNKS_BEFORE_COMPACTION {
-            self.store.replace(id, doc.kind(), &doc.save()).await?;
-            *count = 1;
+        let known = self.parts.entry(id).or_default();
+        if known.len() + 1 > CHUNKS_BEFORE_COMPACTION {
+            let snapshot = Part::new(doc.save(), true);
+            let covered: Vec<String> = known.iter().cloned().collect();
+            self.store
+                .replace(id, doc.kind(), &snapshot, &covered)
+                .await?;
+            *known = BTreeSet::from([snapshot.id]);
         } else {
-            self.store.append(id, doc.kind(), &chunk).await?;
-            *count += 1;
+            let part = Part::new(chunk, false);
+            self.store.append(id, doc.kind(), &part).await?;
+            known.insert(part.id);
         }
+        self.changed = true;
         Ok(())
+    }
+
+    /// Takes in what another writer of this device's store (another tab) saved: parts not
+    /// loaded here yet, new documents, the circle list. Returns true if anything changed.
+    pub async fn reload(&mut self) -> AppResult<bool> {
+        let Some(session) = self.store.session().await? else {
+            // Signed out elsewhere on this device.
+            let was = self.session.is_some();
+            self.session = None;
+            self.circles.clear();
+            self.docs.clear();
+            self.parts.clear();
+            self.client.set_token(None);
+            return Ok(was);
+        };
+        if self.session.is_none() {
+            self.client.set_base(&session.server);
+            self.client.set_token(Some(session.token.clone()));
+            self.session = Some(session);
+        }
+        let mut changed = false;
+        let circles = self.store.circles().await?;
+        if circles != self.circles {
+            self.circles = circles;
+            changed = true;
+        }
+        let actor = self.actor()?;
+        for (id, kind) in self.store.documents().await? {
+            let Some(parts) = self.store.load(id).await? else {
+                continue;
+            };
+            let known = self.parts.entry(id).or_default();
+            let new: Vec<&Part> = parts.iter().filter(|p| !known.contains(&p.id)).collect();
+            if new.is_empty() {
+                continue;
+            }
+            let doc = self
+                .docs
+                .entry(id)
+                .or_insert_with(|| Document::empty(kind, actor.clone()));
+            let before = doc.heads();
+            load_parts(doc.automerge_mut(), new.iter().copied())?;
+            known.extend(new.iter().map(|p| p.id.clone()));
+            changed |= doc.heads() != before;
+        }
+        Ok(changed)
+    }
+
+    /// True once after this core has written to the store (for telling the other tabs).
+    pub fn take_changed(&mut self) -> bool {
+        std::mem::take(&mut self.changed)
     }
 
     /// The server this device syncs with.
@@ -170,10 +244,25 @@ impl CareCircle {
     /// Points the core at another server address (keeps the session).
     pub async fn set_server(&mut self, base: &str) -> AppResult<()> {
         self.client.set_base(base);
-        if let Some(s) = &mut self.session {
-            s.server = base.to_string();
-            self.store.set_session(Some(s)).await?;
+        let base = base.to_string();
+        self.update_session(move |s| s.server = base).await
+    }
+
+    /// Changes the saved session: the stored copy is read first (another tab may have changed
+    /// it since this one loaded it), changed, written, and taken as this core's.
+    pub(crate) async fn update_session(
+        &mut self,
+        f: impl FnOnce(&mut SavedSession),
+    ) -> AppResult<()> {
+        if self.session.is_none() {
+            return Ok(());
         }
+        let Some(mut saved) = self.store.session().await?.or_else(|| self.session.clone()) else {
+            return Ok(());
+        };
+        f(&mut saved);
+        self.store.set_session(Some(&saved)).await?;
+        self.session = Some(saved);
         Ok(())
     }
 
@@ -192,9 +281,38 @@ impl CareCircle {
 
     pub(crate) fn actor(&self) -> AppResult<ActorId> {
         let s = self.session.as_ref().ok_or(AppError::NotSignedIn)?;
+        if let Some(a) = &self.tab_actor {
+            return Ok(a.clone());
+        }
         hex::decode(&s.actor)
             .map(ActorId::from)
             .map_err(|_| AppError::Storage("the saved actor id is unreadable".into()))
+    }
+
+    /// Every actor id this device has (hex): the session's first, then the others'.
+    pub fn device_actors(&self) -> Vec<String> {
+        self.session
+            .iter()
+            .flat_map(|s| std::iter::once(s.actor.clone()).chain(s.actors.iter().cloned()))
+            .collect()
+    }
+
+    /// Writes with `actor` from now on (one of [`Self::device_actors`], or a new one that is
+    /// then added to them); the next sync registers it with the server before uploading.
+    pub async fn use_actor(&mut self, actor: ActorId) -> AppResult<()> {
+        let hex = actor.to_hex_string();
+        self.update_session(|s| {
+            if s.actor != hex && !s.actors.contains(&hex) {
+                s.actors.push(hex);
+            }
+        })
+        .await?;
+        for d in self.docs.values_mut() {
+            d.set_actor(actor.clone());
+        }
+        self.tab_actor = Some(actor);
+        self.actor_unregistered = true;
+        Ok(())
     }
 
     async fn start_session(&mut self, session: Session, actor: &ActorId) -> AppResult<()> {
@@ -206,6 +324,7 @@ impl CareCircle {
             display_name: session.display_name,
             actor: actor.to_hex_string(),
             last_synced_at: None,
+            actors: Vec::new(),
         };
         self.store.set_session(Some(&saved)).await?;
         self.client.set_token(Some(session.token));
@@ -398,6 +517,7 @@ impl CareCircle {
                 let actor = self.actor()?;
                 self.docs
                     .insert(entry.id, assemble(T::KIND, &parts, actor)?);
+                self.parts.insert(entry.id, part_ids(&parts));
             }
             return Err(e);
         }

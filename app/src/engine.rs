@@ -45,7 +45,18 @@ pub struct SyncReport {
 pub struct SyncRun {
     report: SyncReport,
     stage: Stage,
-    members: Option<CircleId>,
+    members: Members,
+}
+
+/// Whose member list a sync run refreshes at its end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Members {
+    /// Nobody's.
+    None,
+    /// This circle's.
+    Of(CircleId),
+    /// The circle shown (if still listed), else the first of the list the run fetches.
+    Shown(Option<CircleId>),
 }
 
 #[derive(Debug)]
@@ -129,7 +140,7 @@ impl CareCircle {
     /// The whole run, network included, in one call; the app's screens drive the same steps
     /// with [`Self::sync_begin`] so that edits are saved while a request is on its way.
     pub async fn sync(&mut self) -> AppResult<SyncReport> {
-        let mut run = self.sync_begin(None);
+        let mut run = self.sync_begin(Members::None);
         let result = loop {
             match self.sync_next(&mut run).await {
                 Ok(Some(request)) => match request.send(self.client.clone()).await {
@@ -147,8 +158,8 @@ impl CareCircle {
         self.sync_end(run, result).await
     }
 
-    /// Starts a sync run (`members`: also refresh that circle's member list at the end).
-    pub fn sync_begin(&mut self, members: Option<CircleId>) -> SyncRun {
+    /// Starts a sync run; `members`: also refresh a circle's member list at the end.
+    pub fn sync_begin(&mut self, members: Members) -> SyncRun {
         self.status.syncing = true;
         SyncRun {
             report: SyncReport::default(),
@@ -175,10 +186,15 @@ impl CareCircle {
                 } => {
                     if live.is_empty() {
                         let Some(batch) = batches.pop() else {
-                            run.stage = match run.members.take() {
-                                Some(c) => Stage::Members(c),
-                                None => Stage::Done,
+                            // The circle list has arrived by now: "the first" is known.
+                            let members = match std::mem::replace(&mut run.members, Members::None) {
+                                Members::None => None,
+                                Members::Of(c) => Some(c),
+                                Members::Shown(c) => c
+                                    .filter(|c| self.circle(*c).is_ok())
+                                    .or_else(|| self.circles.first().map(|c| c.id)),
                             };
+                            run.stage = members.map_or(Stage::Done, Stage::Members);
                             continue;
                         };
                         for id in batch {
@@ -268,10 +284,8 @@ impl CareCircle {
                 let now = self.now();
                 self.status.offline = false;
                 self.status.last_synced_at = Some(now);
-                if let Some(s) = &mut self.session {
-                    s.last_synced_at = Some(now);
-                    self.store.set_session(Some(s)).await?;
-                }
+                self.update_session(|s| s.last_synced_at = Some(now))
+                    .await?;
                 Ok(run.report)
             }
             Err(e) => {
@@ -504,9 +518,19 @@ impl CareCircle {
     pub async fn reset_to_server(&mut self, doc: DocumentId) -> AppResult<SyncReport> {
         let actor = ActorId::random();
         self.client.register_actor(&actor.to_hex_string()).await?;
-        if let Some(s) = &mut self.session {
-            s.actor = actor.to_hex_string();
-            self.store.set_session(Some(s)).await?;
+        let (old, new) = (self.actor()?.to_hex_string(), actor.to_hex_string());
+        // The refused id is retired; the new one takes its place in the device's list.
+        self.update_session(|s| {
+            if s.actor == old {
+                s.actor = new;
+            } else {
+                s.actors.retain(|a| *a != old);
+                s.actors.push(new);
+            }
+        })
+        .await?;
+        if self.tab_actor.is_some() {
+            self.tab_actor = Some(actor.clone());
         }
         for d in self.docs.values_mut() {
             d.set_actor(actor.clone());
@@ -519,6 +543,7 @@ impl CareCircle {
         self.store.delete(doc).await?;
         self.parts.remove(&doc);
         self.docs.insert(doc, Document::empty(kind, actor));
+        self.changed = true;
         for r in self.store.refused().await? {
             if r.doc == doc && !r.resolved {
                 self.store.resolve_refused(r.id).await?;

@@ -1,8 +1,14 @@
 //! The device's own storage, behind one async trait with an implementation per platform.
 //!
-//! Per document: a compacted snapshot plus appended change chunks, the sync state, and the heads
-//! last seen by the person (for "what changed since you last looked"). Also the session, the
-//! circle list, and refused edits kept readable. A write returns only once it is durable.
+//! Per document: parts (compacted snapshots and appended change chunks, each stored under its
+//! content's hash), the sync state, and the heads last seen by the person (for "what changed
+//! since you last looked"). Also the session, the circle list, and refused edits kept readable.
+//! A write returns only once it is durable.
+//!
+//! Parts are content-addressed so that two writers of one store (two tabs of the web app, the
+//! desktop app and the command line) never overwrite each other's parts, and a compaction
+//! removes only the parts its writer had loaded: anything another writer appended meanwhile
+//! stays, and loading merges it.
 
 #[cfg(target_arch = "wasm32")]
 pub mod indexeddb;
@@ -36,6 +42,35 @@ pub struct SavedSession {
     /// When this device last finished a complete sync.
     #[serde(default)]
     pub last_synced_at: Option<Timestamp>,
+    /// More actor ids of this device (hex), one per writer that has used the store at once
+    /// (web: a second tab); each writer holds one, so no two write with the same id.
+    #[serde(default)]
+    pub actors: Vec<String>,
+}
+
+/// One stored piece of a document: a snapshot (a whole saved document) or a chunk of changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part {
+    /// The store's key for it: derived from its content, so the same bytes are one part.
+    pub id: String,
+    /// Automerge bytes (a saved document or incremental changes; loading takes either).
+    pub bytes: Vec<u8>,
+}
+
+impl Part {
+    /// A part for `bytes`; snapshots sort before chunks when a document is loaded.
+    pub fn new(bytes: Vec<u8>, snapshot: bool) -> Part {
+        use sha2::Digest as _;
+        let hash = sha2::Sha256::digest(&bytes);
+        Part {
+            id: format!(
+                "{}/{}",
+                if snapshot { 0 } else { 1 },
+                hex::encode(&hash[..16])
+            ),
+            bytes,
+        }
+    }
 }
 
 /// An upload the server refused, kept readable and recoverable.
@@ -88,12 +123,20 @@ pub trait LocalStore: Platform {
     async fn set_members(&self, circle: CircleId, members: &[MemberInfo]) -> AppResult<()>;
     /// Ids and kinds of every stored document.
     async fn documents(&self) -> AppResult<Vec<(DocumentId, DocKind)>>;
-    /// A document's snapshot followed by its chunks, in order (`None` if not stored).
-    async fn load(&self, doc: DocumentId) -> AppResult<Option<Vec<Vec<u8>>>>;
-    /// Appends a change chunk (creating the document if new); durable when it returns.
-    async fn append(&self, doc: DocumentId, kind: DocKind, chunk: &[u8]) -> AppResult<()>;
-    /// Replaces snapshot and chunks with one snapshot (compaction, reset).
-    async fn replace(&self, doc: DocumentId, kind: DocKind, snapshot: &[u8]) -> AppResult<()>;
+    /// A document's parts, snapshots first (`None` if not stored).
+    async fn load(&self, doc: DocumentId) -> AppResult<Option<Vec<Part>>>;
+    /// Adds a part (creating the document if new; the same part twice is stored once); durable
+    /// when it returns.
+    async fn append(&self, doc: DocumentId, kind: DocKind, part: &Part) -> AppResult<()>;
+    /// Compaction: adds `snapshot` and, in the same transaction, removes the parts `covered`
+    /// (those the snapshot was made from; others stay).
+    async fn replace(
+        &self,
+        doc: DocumentId,
+        kind: DocKind,
+        snapshot: &Part,
+        covered: &[String],
+    ) -> AppResult<()>;
     /// Deletes a document with its sync state and last-seen heads.
     async fn delete(&self, doc: DocumentId) -> AppResult<()>;
     /// The stored sync state.

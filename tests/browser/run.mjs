@@ -325,6 +325,80 @@ try {
     mark("cancel asks first");
   });
 
+  await test("7. a stalled server (requests never answered) does not stop a note being saved", async () => {
+    const { page } = carer;
+    // Every API request from now on is held: accepted, never answered.
+    const held = [];
+    await page.route("**/v1/**", (route) => { held.push(route); });
+    await page.getByRole("button", { name: "Sync now" }).click();
+    await status(page).filter({ hasText: /Syncing/ }).waitFor({ timeout: WAIT });
+    assert.ok(held.length > 0, "a request is on its way");
+    await tab(page, "Notes");
+    const text = `Written while the server hangs ${Date.now()}`;
+    await page.getByLabel("Note", { exact: true }).fill(text);
+    await page.getByRole("button", { name: "Save note" }).click();
+    // Saved and shown while the request still hangs (its timeout is 30 s away).
+    await page.getByRole("listitem").filter({ hasText: text }).waitFor({ timeout: 10_000 });
+    await status(page).filter({ hasText: /1 change waiting/ }).waitFor({ timeout: 10_000 });
+    assert.match(await status(page).innerText(), /Syncing/, "the request is still on its way");
+    assert.equal(await page.getByLabel("Note", { exact: true }).inputValue(), "", "the form is ready for the next");
+    await shot(page, "15-note-saved-while-the-server-hangs");
+    mark("saved and shown as waiting while a request hangs");
+    // The network fails the held requests: offline, then the retry delivers the note.
+    await page.unroute("**/v1/**");
+    for (const r of held) await r.abort("connectionfailed").catch(() => {});
+    await synced(page);
+    assert.doesNotMatch(await status(page).innerText(), /waiting/);
+    mark("delivered once the server answers");
+    const m = manager.page;
+    await m.getByRole("button", { name: "Sync now" }).click();
+    await synced(m);
+    await tab(m, "Notes");
+    await m.getByText(text).waitFor({ timeout: WAIT });
+    mark("the case manager has it");
+  });
+
+  await test("8. two tabs of the app in one browser both edit, and everything reaches the server", async () => {
+    const { context, page: first } = consumer;
+    const second = await context.newPage();
+    await second.clock.setFixedTime(demoMorning());
+    second.on("pageerror", (e) => console.log(`  page error (second tab): ${e.message}`));
+    await second.goto(server.url);
+    await second.getByRole("heading", { level: 1, name: "Today" }).waitFor({ timeout: WAIT });
+    await synced(second);
+    mark("second tab open, signed in from the shared store");
+    const stamp = Date.now();
+    const notes = [];
+    // Alternating saves from both tabs, before either syncs what the other wrote.
+    for (const [i, page] of [first, second, first, second].entries()) {
+      await tab(page, "Notes");
+      const text = `Tab ${page === first ? "one" : "two"} note ${i} ${stamp}`;
+      await page.getByLabel("Note", { exact: true }).fill(text);
+      await page.getByRole("button", { name: "Save note" }).click();
+      await page.getByRole("listitem").filter({ hasText: text }).waitFor({ timeout: WAIT });
+      notes.push(text);
+    }
+    // Each tab shows the other's notes (told over the tabs' channel, loaded from the store).
+    for (const page of [first, second]) {
+      for (const text of notes) await page.getByText(text).waitFor({ timeout: WAIT });
+    }
+    mark("each tab shows both tabs' notes");
+    for (const page of [first, second]) {
+      await page.getByRole("button", { name: "Sync now" }).click();
+      await synced(page);
+      assert.doesNotMatch(await status(page).innerText(), /waiting/);
+      assert.equal(await page.locator(".banner.error").count(), 0, "nothing refused");
+    }
+    await shot(second, "16-second-tab-notes");
+    const m = manager.page;
+    await m.getByRole("button", { name: "Sync now" }).click();
+    await synced(m);
+    await tab(m, "Notes");
+    for (const text of notes) await m.getByText(text).waitFor({ timeout: WAIT });
+    mark("the case manager has all four");
+    await second.close();
+  });
+
   await test("5. every main screen: no serious or critical accessibility violations", async () => {
     const problems = [];
     const start = await phone(browser);

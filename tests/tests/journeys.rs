@@ -1014,10 +1014,101 @@ async fn a_stalled_server_is_offline_after_the_timeout_and_notes_still_save() {
         cm.waiting().await.expect("waiting") >= 1,
         "shown as waiting"
     );
+    // A sync run's request on its way (the app's screens await it beside their queue): the
+    // core is free, so a note is saved while the request hangs.
+    let mut run = cm.sync_begin(carecircle_app::engine::Members::None);
+    let step = cm
+        .sync_next(&mut run)
+        .await
+        .expect("next")
+        .expect("a request");
+    let on_its_way = step.send(cm.client());
+    let second = cm
+        .add_note(circle, "Written while a request is on its way", None)
+        .await
+        .expect("saved at once");
+    let answer = on_its_way.await;
+    assert!(matches!(answer, Err(AppError::Offline)), "{answer:?}");
+    let ended = cm.sync_end(run, answer.map(|_| ())).await;
+    assert!(matches!(ended, Err(AppError::Offline)));
+    assert!(cm.waiting().await.expect("waiting") >= 2, "both wait");
     // Back to the real server: it arrives.
     cm.set_server(&server.base).await.expect("back");
     cm.sync().await.expect("sync");
     consumer.sync().await.expect("sync");
     let notes: Notes = consumer.view(circle).expect("notes");
     assert!(notes.items.contains_key(&note));
+    assert!(notes.items.contains_key(&second));
+}
+
+/// Two writers of one device's store at once (two tabs of the web app; here two cores on one
+/// SQLite file), each with its own actor id: both edit, one compacts, neither loses the
+/// other's changes, each takes in the other's from the store, and everything reaches the server.
+#[tokio::test]
+async fn two_writers_of_one_store_both_edit_and_nothing_is_lost() {
+    let server = TestServer::start().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let (mut cm, mut consumer, circle) = cm_and_consumer(dir.path(), &server.base, "tabs").await;
+    consumer.sync().await.expect("sync");
+    // A second "tab" of the consumer's device: the same store file.
+    let mut second = device(dir.path(), "tabs-consumer", &server.base).await;
+    let actor = carecircle_shared::automerge::ActorId::random();
+    second
+        .use_actor(actor.clone())
+        .await
+        .expect("its own actor");
+    assert_eq!(
+        second.device_actors().len(),
+        2,
+        "the device now has two ids"
+    );
+    let mut mine = Vec::new();
+    let mut theirs = Vec::new();
+    // Enough notes in the first tab that it compacts its parts (more than the chunk limit).
+    for i in 0..(carecircle_app::core::CHUNKS_BEFORE_COMPACTION + 2) {
+        if i == 3 {
+            // Meanwhile the second tab writes: a part the first has never loaded.
+            for j in 0..2 {
+                theirs.push(
+                    second
+                        .add_note(circle, &format!("second tab {j}"), None)
+                        .await
+                        .expect("second tab saves"),
+                );
+            }
+        }
+        mine.push(
+            consumer
+                .add_note(circle, &format!("first tab {i}"), None)
+                .await
+                .expect("first tab saves"),
+        );
+    }
+    // The first tab's compaction kept the second's parts: a fresh load has every note.
+    let fresh = device(dir.path(), "tabs-consumer", &server.base).await;
+    let notes: Notes = fresh.view(circle).expect("notes");
+    for id in mine.iter().chain(&theirs) {
+        assert!(notes.items.contains_key(id), "a note lost from the store");
+    }
+    drop(fresh);
+    // Each takes in the other's from the store.
+    assert!(consumer.reload().await.expect("reload"));
+    assert!(second.reload().await.expect("reload"));
+    for tab in [&consumer, &second] {
+        let notes: Notes = tab.view(circle).expect("notes");
+        assert_eq!(notes.items.len(), mine.len() + theirs.len());
+    }
+    // Both sync (the second registers its id first); no refusal, everything on the server.
+    let a = second.sync().await.expect("second syncs");
+    let b = consumer.sync().await.expect("first syncs");
+    assert!(a.refused.is_empty() && b.refused.is_empty(), "{a:?} {b:?}");
+    assert_eq!(consumer.waiting().await.expect("waiting"), 0);
+    cm.sync().await.expect("cm sync");
+    let notes: Notes = cm.view(circle).expect("notes");
+    for id in mine.iter().chain(&theirs) {
+        assert!(
+            notes.items.contains_key(id),
+            "a note did not reach the server"
+        );
+    }
 }

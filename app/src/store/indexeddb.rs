@@ -2,8 +2,9 @@
 //! reported done only after the browser says it committed.
 //!
 //! Object stores: `kv` (session, circle list; JSON strings), `docs` (per document: kind, sync
-//! state, last-seen heads, next chunk number; JSON), `parts` (snapshot and chunks as bytes, keyed
-//! `"<doc>/<seq, zero-padded>"` so a key range lists them in order), `refused` (JSON).
+//! state, last-seen heads; JSON), `parts` (snapshots and chunks as bytes, keyed
+//! `"<doc>/<part id>"`: content-addressed, so two tabs never write the same key with different
+//! bytes; earlier versions' `"<doc>/<seq>"` keys still load), `refused` (JSON).
 
 use carecircle_shared::automerge::ChangeHash;
 use carecircle_shared::wire::{CircleSummary, MemberInfo};
@@ -13,7 +14,7 @@ use rexie::{KeyRange, ObjectStore, Rexie, TransactionMode};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 
-use super::{LocalStore, RefusedEdit, SavedSession, decode_heads, encode_heads, members_key};
+use super::{LocalStore, Part, RefusedEdit, SavedSession, decode_heads, encode_heads, members_key};
 use crate::error::{AppError, AppResult};
 
 const STORES: [&str; 4] = ["kv", "docs", "parts", "refused"];
@@ -34,7 +35,6 @@ struct DocEntry {
     kind: String,
     sync_state: Option<Vec<u8>>,
     last_seen: String,
-    next_seq: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -56,8 +56,8 @@ fn key(s: &str) -> JsValue {
     JsValue::from_str(s)
 }
 
-fn part_key(doc: DocumentId, seq: u64) -> String {
-    format!("{doc}/{seq:012}")
+fn part_key(doc: DocumentId, part: &str) -> String {
+    format!("{doc}/{part}")
 }
 
 fn parts_range(doc: DocumentId) -> AppResult<KeyRange> {
@@ -166,40 +166,44 @@ impl IndexedDbStore {
         tx_store.delete(parts_range(doc)?.into()).await.map_err(err)
     }
 
-    /// Writes one part (a chunk, or with `replace_all` a snapshot replacing every part) and the
-    /// document's entry in one transaction.
+    /// Writes one part, removing the parts it `covers`, and makes sure the document has an
+    /// entry, all in one transaction.
     async fn write_part(
         &self,
         doc: DocumentId,
         kind: DocKind,
-        bytes: &[u8],
-        replace_all: bool,
+        part: &Part,
+        covers: &[String],
     ) -> AppResult<()> {
-        let mut entry = self.entry(doc).await?.unwrap_or(DocEntry {
-            kind: kind.as_str().into(),
-            ..DocEntry::default()
-        });
-        let seq = entry.next_seq;
-        entry.next_seq += 1;
         let tx = self
             .db
             .transaction(&["docs", "parts"], TransactionMode::ReadWrite)
             .map_err(err)?;
         let parts = tx.store("parts").map_err(err)?;
-        if replace_all {
-            self.delete_parts(&parts, doc).await?;
+        for old in covers.iter().filter(|p| **p != part.id) {
+            parts.delete(key(&part_key(doc, old))).await.map_err(err)?;
         }
-        let value: JsValue = Uint8Array::from(bytes).into();
+        let value: JsValue = Uint8Array::from(part.bytes.as_slice()).into();
         parts
-            .put(&value, Some(&key(&part_key(doc, seq))))
+            .put(&value, Some(&key(&part_key(doc, &part.id))))
             .await
             .map_err(err)?;
-        let text = serde_json::to_string(&entry).map_err(err)?;
-        tx.store("docs")
+        let docs = tx.store("docs").map_err(err)?;
+        if docs
+            .get(key(&doc.to_string()))
+            .await
             .map_err(err)?
-            .put(&key(&text), Some(&key(&doc.to_string())))
-            .await
-            .map_err(err)?;
+            .is_none()
+        {
+            let entry = DocEntry {
+                kind: kind.as_str().into(),
+                ..DocEntry::default()
+            };
+            let text = serde_json::to_string(&entry).map_err(err)?;
+            docs.put(&key(&text), Some(&key(&doc.to_string())))
+                .await
+                .map_err(err)?;
+        }
         tx.done().await.map_err(err)?;
         Ok(())
     }
@@ -244,7 +248,7 @@ impl LocalStore for IndexedDbStore {
             .collect())
     }
 
-    async fn load(&self, doc: DocumentId) -> AppResult<Option<Vec<Vec<u8>>>> {
+    async fn load(&self, doc: DocumentId) -> AppResult<Option<Vec<Part>>> {
         if self.entry(doc).await?.is_none() {
             return Ok(None);
         }
@@ -255,24 +259,36 @@ impl LocalStore for IndexedDbStore {
         let parts = tx
             .store("parts")
             .map_err(err)?
-            .get_all(Some(parts_range(doc)?), None)
+            .scan(Some(parts_range(doc)?), None, None, None)
             .await
             .map_err(err)?;
         tx.done().await.map_err(err)?;
+        let prefix = format!("{doc}/");
         Ok(Some(
             parts
                 .into_iter()
-                .map(|v| Uint8Array::new(&v).to_vec())
+                .filter_map(|(k, v)| {
+                    Some(Part {
+                        id: k.as_string()?.strip_prefix(&prefix)?.to_string(),
+                        bytes: Uint8Array::new(&v).to_vec(),
+                    })
+                })
                 .collect(),
         ))
     }
 
-    async fn append(&self, doc: DocumentId, kind: DocKind, chunk: &[u8]) -> AppResult<()> {
-        self.write_part(doc, kind, chunk, false).await
+    async fn append(&self, doc: DocumentId, kind: DocKind, part: &Part) -> AppResult<()> {
+        self.write_part(doc, kind, part, &[]).await
     }
 
-    async fn replace(&self, doc: DocumentId, kind: DocKind, snapshot: &[u8]) -> AppResult<()> {
-        self.write_part(doc, kind, snapshot, true).await
+    async fn replace(
+        &self,
+        doc: DocumentId,
+        kind: DocKind,
+        snapshot: &Part,
+        covered: &[String],
+    ) -> AppResult<()> {
+        self.write_part(doc, kind, snapshot, covered).await
     }
 
     async fn delete(&self, doc: DocumentId) -> AppResult<()> {
@@ -314,9 +330,9 @@ impl LocalStore for IndexedDbStore {
     }
 
     async fn add_refused(&self, edit: &RefusedEdit) -> AppResult<i64> {
-        let next: i64 = self.get_json("kv", "next_refused").await?.unwrap_or(1);
-        self.put_json("kv", "next_refused", Some(&(next + 1)))
-            .await?;
+        // No shared counter (two tabs would read the same one): the time, and a random tail.
+        let tail = (js_sys::Math::random() * 1000.0) as i64;
+        let next = edit.at.millis().max(1) * 1000 + tail;
         let stored = StoredRefusal {
             doc: edit.doc,
             kind: edit.kind,

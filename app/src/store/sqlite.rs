@@ -9,7 +9,7 @@ use carecircle_shared::wire::{CircleSummary, MemberInfo};
 use carecircle_shared::{CircleId, DocKind, DocumentId, Timestamp};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{LocalStore, RefusedEdit, SavedSession, decode_heads, encode_heads, members_key};
+use super::{LocalStore, Part, RefusedEdit, SavedSession, decode_heads, encode_heads, members_key};
 use crate::error::{AppError, AppResult};
 
 const SCHEMA: &str = r#"
@@ -21,6 +21,10 @@ CREATE TABLE IF NOT EXISTS documents (
 CREATE TABLE IF NOT EXISTS chunks (
     document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
     seq INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (document_id, seq)
+) STRICT;
+CREATE TABLE IF NOT EXISTS parts (
+    document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    id TEXT NOT NULL, data BLOB NOT NULL, PRIMARY KEY (document_id, id)
 ) STRICT;
 CREATE TABLE IF NOT EXISTS refused (
     id INTEGER PRIMARY KEY AUTOINCREMENT, document_id TEXT NOT NULL, kind TEXT NOT NULL,
@@ -54,9 +58,11 @@ impl SqliteLocalStore {
         conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
             .map_err(err)?;
         conn.execute_batch(SCHEMA).map_err(err)?;
-        Ok(Self {
+        let store = Self {
             conn: Mutex::new(conn),
-        })
+        };
+        store.with(upgrade_parts)?;
+        Ok(store)
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>) -> AppResult<T> {
@@ -90,6 +96,59 @@ impl SqliteLocalStore {
                 .map(|_| ()),
         })
     }
+}
+
+/// Moves parts kept the earlier way (a snapshot column, numbered chunks) into `parts`.
+fn upgrade_parts(c: &mut Connection) -> rusqlite::Result<()> {
+    let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let mut old: Vec<(String, Part)> = Vec::new();
+    {
+        let mut stmt =
+            tx.prepare("SELECT id, snapshot FROM documents WHERE length(snapshot) > 0")?;
+        for row in stmt.query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
+        })? {
+            let (doc, bytes) = row?;
+            old.push((doc, Part::new(bytes, true)));
+        }
+        let mut stmt =
+            tx.prepare("SELECT document_id, data FROM chunks ORDER BY document_id, seq")?;
+        for row in stmt.query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
+        })? {
+            let (doc, bytes) = row?;
+            old.push((doc, Part::new(bytes, false)));
+        }
+    }
+    if old.is_empty() {
+        return Ok(());
+    }
+    for (doc, part) in &old {
+        insert_part(&tx, doc, part)?;
+    }
+    tx.execute("UPDATE documents SET snapshot = x''", [])?;
+    tx.execute("DELETE FROM chunks", [])?;
+    tx.commit()
+}
+
+fn insert_part(tx: &rusqlite::Transaction<'_>, doc: &str, part: &Part) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT OR IGNORE INTO parts (document_id, id, data) VALUES (?1, ?2, ?3)",
+        params![doc, part.id, part.bytes],
+    )
+    .map(|_| ())
+}
+
+fn ensure_document(
+    tx: &rusqlite::Transaction<'_>,
+    doc: &str,
+    kind: DocKind,
+) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT OR IGNORE INTO documents (id, kind, snapshot) VALUES (?1, ?2, x'')",
+        params![doc, kind.as_str()],
+    )
+    .map(|_| ())
 }
 
 fn json<T: serde::Serialize>(v: &T) -> AppResult<String> {
@@ -143,59 +202,57 @@ impl LocalStore for SqliteLocalStore {
             .collect())
     }
 
-    async fn load(&self, doc: DocumentId) -> AppResult<Option<Vec<Vec<u8>>>> {
+    async fn load(&self, doc: DocumentId) -> AppResult<Option<Vec<Part>>> {
         self.with(|c| {
-            let snapshot: Option<Vec<u8>> = c
+            let known: Option<i64> = c
                 .query_row(
-                    "SELECT snapshot FROM documents WHERE id = ?1",
+                    "SELECT 1 FROM documents WHERE id = ?1",
                     params![doc.to_string()],
                     |r| r.get(0),
                 )
                 .optional()?;
-            let Some(snapshot) = snapshot else {
+            if known.is_none() {
                 return Ok(None);
-            };
-            let mut out: Vec<Vec<u8>> = Some(snapshot)
-                .filter(|s| !s.is_empty())
-                .into_iter()
-                .collect();
-            let mut stmt =
-                c.prepare_cached("SELECT data FROM chunks WHERE document_id = ?1 ORDER BY seq")?;
-            for chunk in stmt.query_map(params![doc.to_string()], |r| r.get(0))? {
-                out.push(chunk?);
             }
-            Ok(Some(out))
+            let mut stmt =
+                c.prepare_cached("SELECT id, data FROM parts WHERE document_id = ?1 ORDER BY id")?;
+            let parts = stmt.query_map(params![doc.to_string()], |r| {
+                Ok(Part {
+                    id: r.get(0)?,
+                    bytes: r.get(1)?,
+                })
+            })?;
+            parts.collect::<rusqlite::Result<Vec<_>>>().map(Some)
         })
     }
 
-    async fn append(&self, doc: DocumentId, kind: DocKind, chunk: &[u8]) -> AppResult<()> {
+    async fn append(&self, doc: DocumentId, kind: DocKind, part: &Part) -> AppResult<()> {
         self.with(|c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            tx.execute(
-                "INSERT OR IGNORE INTO documents (id, kind, snapshot) VALUES (?1, ?2, x'')",
-                params![doc.to_string(), kind.as_str()],
-            )?;
-            tx.execute(
-                "INSERT INTO chunks (document_id, seq, data) VALUES (?1,
-                 COALESCE((SELECT MAX(seq) FROM chunks WHERE document_id = ?1), 0) + 1, ?2)",
-                params![doc.to_string(), chunk],
-            )?;
+            ensure_document(&tx, &doc.to_string(), kind)?;
+            insert_part(&tx, &doc.to_string(), part)?;
             tx.commit()
         })
     }
 
-    async fn replace(&self, doc: DocumentId, kind: DocKind, snapshot: &[u8]) -> AppResult<()> {
+    async fn replace(
+        &self,
+        doc: DocumentId,
+        kind: DocKind,
+        snapshot: &Part,
+        covered: &[String],
+    ) -> AppResult<()> {
         self.with(|c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            tx.execute(
-                "INSERT INTO documents (id, kind, snapshot) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (id) DO UPDATE SET snapshot = excluded.snapshot",
-                params![doc.to_string(), kind.as_str(), snapshot],
-            )?;
-            tx.execute(
-                "DELETE FROM chunks WHERE document_id = ?1",
-                params![doc.to_string()],
-            )?;
+            let id = doc.to_string();
+            ensure_document(&tx, &id, kind)?;
+            insert_part(&tx, &id, snapshot)?;
+            for part in covered.iter().filter(|p| **p != snapshot.id) {
+                tx.execute(
+                    "DELETE FROM parts WHERE document_id = ?1 AND id = ?2",
+                    params![id, part],
+                )?;
+            }
             tx.commit()
         })
     }
@@ -317,7 +374,7 @@ impl LocalStore for SqliteLocalStore {
     async fn clear(&self) -> AppResult<()> {
         self.with(|c| {
             c.execute_batch(
-                "DELETE FROM chunks; DELETE FROM documents; DELETE FROM refused; DELETE FROM kv;",
+                "DELETE FROM parts; DELETE FROM chunks; DELETE FROM documents; DELETE FROM refused; DELETE FROM kv;",
             )
         })
     }

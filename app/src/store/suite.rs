@@ -8,14 +8,18 @@ use carecircle_shared::{
     CircleId, DeviceId, DocKind, Document, DocumentId, Links, MemberId, Role, Timestamp,
 };
 
-use super::{LocalStore, RefusedEdit, SavedSession};
+use super::{LocalStore, Part, RefusedEdit, SavedSession};
 
-fn assemble(parts: &[Vec<u8>]) -> Automerge {
+fn assemble(parts: &[Part]) -> Automerge {
     let mut doc = Automerge::new();
-    for p in parts.iter().filter(|p| !p.is_empty()) {
-        doc.load_incremental(p).expect("stored parts load");
+    for p in parts.iter().filter(|p| !p.bytes.is_empty()) {
+        doc.load_incremental(&p.bytes).expect("stored parts load");
     }
     doc
+}
+
+fn ids(parts: &[Part]) -> Vec<String> {
+    parts.iter().map(|p| p.id.clone()).collect()
 }
 
 /// Runs every behaviour check against `store` (which must start empty). Panics on a failure.
@@ -30,6 +34,7 @@ pub async fn check_store(store: &dyn LocalStore) {
         display_name: "Sam".into(),
         actor: ActorId::random().to_hex_string(),
         last_synced_at: Some(Timestamp(5)),
+        actors: vec![ActorId::random().to_hex_string()],
     };
     store
         .set_session(Some(&session))
@@ -83,10 +88,16 @@ pub async fn check_store(store: &dyn LocalStore) {
         session.member,
         Timestamp(1),
     );
+    let first = Part::new(doc.save(), true);
     store
-        .append(id, DocKind::Notes, &doc.save())
+        .append(id, DocKind::Notes, &first)
         .await
         .expect("append snapshot");
+    // The same part twice is one part.
+    store
+        .append(id, DocKind::Notes, &first)
+        .await
+        .expect("append again");
     for i in 0..5 {
         let before = doc.heads();
         doc.change(
@@ -105,27 +116,66 @@ pub async fn check_store(store: &dyn LocalStore) {
             },
         )
         .expect("edit");
+        let chunk = Part::new(doc.automerge().save_after(&before), false);
         store
-            .append(id, DocKind::Notes, &doc.automerge().save_after(&before))
+            .append(id, DocKind::Notes, &chunk)
             .await
             .expect("append chunk");
     }
     let parts = store.load(id).await.expect("load").expect("stored");
     assert_eq!(parts.len(), 6);
+    assert_eq!(parts[0], first, "snapshots first");
     assert_eq!(assemble(&parts).get_heads(), doc.heads());
     assert_eq!(
         store.documents().await.expect("documents"),
         vec![(id, DocKind::Notes)]
     );
 
-    // Replace compacts to one snapshot.
+    // A compaction removes only the parts it covers: a part another writer added meanwhile
+    // (here: written after the parts were listed) stays, and loading merges it.
+    let covered = ids(&parts);
+    let mut other = doc.clone();
+    let before = other.heads();
+    other
+        .change(
+            session.member,
+            "Added a note",
+            Timestamp(20),
+            &Links::unknown(),
+            |n: &mut Notes| {
+                let note = Note {
+                    author: Some(session.member),
+                    text: "from another tab".into(),
+                    ..Default::default()
+                };
+                n.items.insert(note.id.clone(), note);
+                Ok(())
+            },
+        )
+        .expect("edit");
+    let theirs = Part::new(other.automerge().save_after(&before), false);
     store
-        .replace(id, DocKind::Notes, &doc.save())
+        .append(id, DocKind::Notes, &theirs)
+        .await
+        .expect("append theirs");
+    let snapshot = Part::new(doc.save(), true);
+    store
+        .replace(id, DocKind::Notes, &snapshot, &covered)
         .await
         .expect("replace");
     let parts = store.load(id).await.expect("load").expect("stored");
-    assert_eq!(parts.len(), 1);
-    assert_eq!(assemble(&parts).get_heads(), doc.heads());
+    assert_eq!(ids(&parts), vec![snapshot.id.clone(), theirs.id.clone()]);
+    assert_eq!(assemble(&parts).get_heads(), other.heads());
+    // Compacting everything leaves one snapshot.
+    let all = ids(&parts);
+    let snapshot = Part::new(other.save(), true);
+    store
+        .replace(id, DocKind::Notes, &snapshot, &all)
+        .await
+        .expect("replace all");
+    let parts = store.load(id).await.expect("load").expect("stored");
+    assert_eq!(ids(&parts), vec![snapshot.id]);
+    let doc = other;
 
     // Sync state and last-seen heads.
     assert_eq!(store.sync_state(id).await.expect("state"), None);
@@ -178,7 +228,7 @@ pub async fn check_store(store: &dyn LocalStore) {
     assert_eq!(store.load(id).await.expect("load"), None);
     assert_eq!(store.sync_state(id).await.expect("state"), None);
     store
-        .append(id, DocKind::Notes, &doc.save())
+        .append(id, DocKind::Notes, &Part::new(doc.save(), true))
         .await
         .expect("append");
     store.clear().await.expect("clear");

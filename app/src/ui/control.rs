@@ -15,7 +15,7 @@ use dioxus::prelude::*;
 use futures::{FutureExt, StreamExt};
 
 use crate::core::CareCircle;
-use crate::engine::{SyncAnswer, SyncReport, SyncRun};
+use crate::engine::{Members, SyncAnswer, SyncReport, SyncRun};
 use crate::error::AppError;
 use crate::ui::model::{Notice, Phase, Screen, Snapshot};
 use crate::ui::platform;
@@ -164,6 +164,8 @@ pub enum Action {
     Leave,
     /// Throw away a refused edit's document and take the server's copy.
     ResetToServer(DocumentId),
+    /// Another tab saved something: take it in from the shared store.
+    Reload,
     /// Forget a message.
     DismissNotice(usize),
     /// Download the appointments as ICS.
@@ -216,6 +218,7 @@ impl fmt::Debug for Action {
             Action::Revoke(_) => "Revoke",
             Action::Leave => "Leave",
             Action::ResetToServer(_) => "ResetToServer",
+            Action::Reload => "Reload",
             Action::DismissNotice(_) => "DismissNotice",
             Action::DownloadIcs => "DownloadIcs",
             Action::CheckSignOut => "CheckSignOut",
@@ -288,6 +291,9 @@ pub async fn run(
             return;
         }
     };
+    if let Err(e) = platform::claim_actor(&mut core).await {
+        snapshot.write().error = Some(explain(&e));
+    }
     let mut shown: Option<CircleId> = None;
     let mut syncing: Option<InFlight> = None;
     let mut fetches: futures::stream::FuturesUnordered<Fetched> = Default::default();
@@ -380,6 +386,9 @@ pub async fn run(
             }
             Event::Fetched(apply) => apply(&mut snapshot.write()),
         }
+        if core.take_changed() {
+            platform::announce();
+        }
         publish(&core, shown, &mut snapshot).await;
     }
 }
@@ -408,9 +417,8 @@ async fn start_sync(
 ) -> Option<InFlight> {
     let mut again = true;
     while again {
-        // The circle whose members are refreshed at the end: the one shown.
-        let members = shown.or_else(|| core.circles().first().map(|c| c.id));
-        let run = core.sync_begin(members);
+        // Names for authors and the circle screen: the shown circle's members.
+        let run = core.sync_begin(Members::Shown(shown));
         match step_sync(core, run, false, snapshot).await {
             Step::Sent(f) => return Some(*f),
             Step::Ended {
@@ -597,6 +605,7 @@ async fn apply(
         }
         Action::SignIn { username, password } => {
             core.sign_in(username.trim(), &password, &device).await?;
+            platform::claim_actor(core).await?;
             screen.set(Screen::Today);
             Outcome::SyncNow
         }
@@ -607,6 +616,7 @@ async fn apply(
         } => {
             core.register(username.trim(), &password, display_name.trim(), &device)
                 .await?;
+            platform::claim_actor(core).await?;
             screen.set(Screen::Today);
             Outcome::SyncNow
         }
@@ -845,8 +855,18 @@ async fn apply(
             Outcome::SyncNow
         }
         Action::ResetToServer(doc) => {
-            core.reset_to_server(doc).await?;
+            let result = core.reset_to_server(doc).await;
+            // Whatever happened, the id this tab writes with now is held by this tab alone.
+            platform::claim_actor(core).await?;
+            result?;
             Outcome::SyncNow
+        }
+        Action::Reload => {
+            if core.reload().await? && core.session().is_none() {
+                *shown = None;
+                screen.set(Screen::Today);
+            }
+            Outcome::Done
         }
         Action::DismissNotice(i) => {
             let mut s = snapshot.write();

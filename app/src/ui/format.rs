@@ -140,7 +140,11 @@ pub fn status_line(s: &SyncStatus, zone: Zone) -> String {
             format!("Offline · {waiting}, saved on this device")
         }
     } else if s.syncing {
-        "Syncing…".into()
+        if waiting.is_empty() {
+            "Syncing…".into()
+        } else {
+            format!("Syncing… · {waiting}")
+        }
     } else if !waiting.is_empty() {
         format!("Saved on this device · {waiting}")
     } else if let Some(at) = s.last_synced_at {

@@ -57,6 +57,8 @@ fn App() -> Element {
             },
         )
     });
+    // Another tab of this browser saved something: show it here too.
+    use_hook(move || platform::on_announce(move || actions.send(Action::Reload)));
     rsx! { Shell {} }
 }
 

@@ -121,3 +121,114 @@ pub fn print() {
 pub fn print() {
     let _ = dioxus::document::eval("window.print()");
 }
+
+/// Gives this tab an actor id no other tab of the browser writes with: the first of the
+/// device's ids whose Web Lock it can take (held for the page's life), else a new one. Two tabs
+/// never write with one id, so their changes never share sequence numbers.
+#[cfg(target_arch = "wasm32")]
+pub async fn claim_actor(core: &mut CareCircle) -> AppResult<()> {
+    if core.session().is_none() {
+        return Ok(());
+    }
+    for hex in core.device_actors() {
+        if let Ok(bytes) = hex::decode(&hex)
+            && hold_lock(&format!("carecircle-actor-{hex}")).await
+        {
+            return core.use_actor(bytes.into()).await;
+        }
+    }
+    let actor = carecircle_shared::automerge::ActorId::random();
+    hold_lock(&format!("carecircle-actor-{}", actor.to_hex_string())).await;
+    core.use_actor(actor).await
+}
+
+/// Native builds have one writer per process, holding the session's actor id.
+#[cfg(not(target_arch = "wasm32"))]
+pub async fn claim_actor(_core: &mut CareCircle) -> AppResult<()> {
+    Ok(())
+}
+
+/// Takes the Web Lock `name` if no other tab holds it, and keeps it until the page closes.
+/// Browsers without Web Locks: true (a single tab is the common case there).
+#[cfg(target_arch = "wasm32")]
+async fn hold_lock(name: &str) -> bool {
+    use js_sys::{Function, Object, Promise, Reflect};
+    use std::cell::RefCell;
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::{JsCast, JsValue};
+    let Some(window) = web_sys::window() else {
+        return true;
+    };
+    let locks = Reflect::get(&window.navigator(), &"locks".into()).unwrap_or(JsValue::UNDEFINED);
+    let Some(request) = Reflect::get(&locks, &"request".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<Function>().ok())
+    else {
+        return true;
+    };
+    let options = Object::new();
+    let _ = Reflect::set(&options, &"ifAvailable".into(), &true.into());
+    let (tx, rx) = futures::channel::oneshot::channel::<bool>();
+    let tx = RefCell::new(Some(tx));
+    let granted = Closure::<dyn FnMut(JsValue) -> JsValue>::new(move |lock: JsValue| {
+        let held = !lock.is_null();
+        if let Some(tx) = tx.borrow_mut().take() {
+            let _ = tx.send(held);
+        }
+        if held {
+            // Never settles: the lock is released when the page goes.
+            Promise::new(&mut |_, _| {}).into()
+        } else {
+            JsValue::UNDEFINED
+        }
+    });
+    let asked = request.call3(
+        &locks,
+        &name.into(),
+        &options,
+        granted.as_ref().unchecked_ref(),
+    );
+    granted.forget();
+    if asked.is_err() {
+        return true;
+    }
+    rx.await.unwrap_or(false)
+}
+
+/// The channel the tabs of this browser tell each other about saved changes on.
+#[cfg(target_arch = "wasm32")]
+fn channel() -> Option<web_sys::BroadcastChannel> {
+    thread_local! {
+        static CHANNEL: Option<web_sys::BroadcastChannel> =
+            web_sys::BroadcastChannel::new("carecircle").ok();
+    }
+    CHANNEL.with(|c| c.clone())
+}
+
+/// Tells the other tabs this one saved something (they load it from the shared store).
+#[cfg(target_arch = "wasm32")]
+pub fn announce() {
+    if let Some(c) = channel() {
+        let _ = c.post_message(&"saved".into());
+    }
+}
+
+/// Other tabs: nobody to tell.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn announce() {}
+
+/// Calls `saved` whenever another tab says it saved something.
+#[cfg(target_arch = "wasm32")]
+pub fn on_announce(saved: impl Fn() + 'static) {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+    if let Some(c) = channel() {
+        let cb = Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |_| saved());
+        c.set_onmessage(Some(cb.as_ref().unchecked_ref()));
+        cb.forget();
+    }
+}
+
+/// Other tabs: none on native builds.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn on_announce(_saved: impl Fn() + 'static) {}
