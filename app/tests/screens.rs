@@ -589,3 +589,54 @@ fn cancelling_an_appointment_asks_first() {
     assert!(html.contains(">Cancel appointment<"), "{html}");
     assert!(!html.contains("Yes, cancel it"), "{html}");
 }
+
+#[test]
+fn reviews_referrals_and_goals_can_be_edited_and_removed_by_those_who_write_the_plan() {
+    use carecircle_shared::schema::{PastReview, Referral};
+    let mut c = loaded_circle();
+    let plan = c.plan.as_mut().expect("fixture");
+    let review = PastReview {
+        id: ItemId::from("review-1"),
+        date: "2026-10-01".into(),
+        what_worked: "Walking every morning".into(),
+        ..PastReview::default()
+    };
+    plan.review.past.insert(review.id.clone(), review);
+    let referral = Referral {
+        id: ItemId::from("referral-1"),
+        agency: "Housing support".into(),
+        reason: "A stable place to live".into(),
+        consent_given: true,
+        referred_on: None,
+    };
+    plan.ending.referrals.insert(referral.id.clone(), referral);
+    let page = render(Screen::Plan, base(c.clone()));
+    for control in [
+        "Edit the review on 2026-10-01",
+        "Edit the referral to Housing support",
+    ] {
+        assert!(page.contains(control), "{control} not offered:\n{page}");
+    }
+    // Remove for the goal, the review and the referral, each asking first.
+    assert_eq!(page.matches(">Remove<").count(), 3, "{page}");
+    // Someone who may only read the plan gets none of them.
+    c.summary.role = Role::Carer;
+    for d in &mut c.summary.documents {
+        if d.kind == DocKind::Plan {
+            d.access = carecircle_shared::Access::Read;
+        }
+    }
+    let page = render(Screen::Plan, base(c));
+    assert!(page.contains("Housing support"), "the referral is shown");
+    for control in [
+        ">Remove<",
+        "Edit the review",
+        "Edit the referral",
+        "Save referral",
+    ] {
+        assert!(
+            !page.contains(control),
+            "{control} offered to a reader:\n{page}"
+        );
+    }
+}

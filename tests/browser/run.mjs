@@ -268,6 +268,18 @@ try {
     assert.equal(await page.getByRole("listitem").filter({ hasText: agency }).count(), 1, "one referral");
     assert.equal(await page.getByLabel("Service referred to").inputValue(), "", "the form is ready for the next one");
     mark("double tap: one referral");
+    // Edited in place, then removed (asked first).
+    await page.getByRole("button", { name: `Edit the referral to ${agency}` }).click();
+    const edit = page.locator("form").filter({ has: page.getByRole("heading", { name: "Edit the referral" }) });
+    await edit.getByLabel("Why").fill("Somewhere near family");
+    await edit.getByRole("button", { name: "Save referral" }).click();
+    const item = page.getByRole("listitem").filter({ hasText: agency });
+    await item.filter({ hasText: "Somewhere near family" }).waitFor({ timeout: WAIT });
+    assert.equal(await item.count(), 1, "still one referral");
+    await item.getByRole("button", { name: "Remove" }).click();
+    await page.getByRole("button", { name: "Yes, remove it" }).click();
+    await item.first().waitFor({ state: "detached", timeout: WAIT });
+    mark("referral edited in place, then removed");
     // The consumer double-taps "Create an invite code": one new invite.
     const c = consumer.page;
     await more(c, /^Circle/);

@@ -1112,3 +1112,85 @@ async fn two_writers_of_one_store_both_edit_and_nothing_is_lost() {
         );
     }
 }
+
+/// Reviews and referrals: saving the same one twice (a double tap) keeps one, an edit changes
+/// it in place, and removal takes it away, on every device.
+#[tokio::test]
+async fn reviews_and_referrals_are_saved_once_edited_and_removed() {
+    use carecircle_app::ops::plan::PlanItem as _;
+    let server = TestServer::start().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let (mut cm, mut consumer, circle) = cm_and_consumer(dir.path(), &server.base, "plan").await;
+    cm.sync().await.expect("sync");
+    let review = PastReview {
+        id: carecircle_shared::ItemId::random(),
+        date: "2026-11-01".into(),
+        what_worked: "Walking every morning".into(),
+        ..PastReview::default()
+    };
+    let referral = Referral {
+        id: carecircle_shared::ItemId::random(),
+        agency: "Housing support".into(),
+        reason: "A stable place".into(),
+        consent_given: true,
+        referred_on: None,
+    };
+    for _ in 0..2 {
+        cm.save_plan_item(circle, review.clone(), |_| {})
+            .await
+            .expect("review");
+        cm.save_plan_item(circle, referral.clone(), |_| {})
+            .await
+            .expect("referral");
+    }
+    let plan: Plan = cm.view(circle).expect("plan");
+    assert_eq!(
+        plan.review.past.len(),
+        1,
+        "one review however often it is saved"
+    );
+    assert_eq!(plan.ending.referrals.len(), 1, "one referral");
+    cm.save_plan_item(circle, referral.clone(), |r| {
+        r.reason = "Somewhere near family".into()
+    })
+    .await
+    .expect("edit");
+    cm.sync().await.expect("sync");
+    consumer.sync().await.expect("sync");
+    let plan: Plan = consumer.view(circle).expect("plan");
+    assert_eq!(
+        plan.ending.referrals[&referral.id].reason,
+        "Somewhere near family"
+    );
+    cm.remove_plan_item::<PastReview>(circle, review.id())
+        .await
+        .expect("remove review");
+    cm.remove_plan_item::<Referral>(circle, referral.id())
+        .await
+        .expect("remove referral");
+    assert!(
+        matches!(
+            cm.remove_plan_item::<Referral>(circle, referral.id()).await,
+            Err(AppError::Invalid(_))
+        ),
+        "removing twice says it is gone"
+    );
+    cm.sync().await.expect("sync");
+    consumer.sync().await.expect("sync");
+    let plan: Plan = consumer.view(circle).expect("plan");
+    assert!(plan.review.past.is_empty() && plan.ending.referrals.is_empty());
+    let history: Vec<String> = consumer
+        .document(circle, DocKind::Plan)
+        .expect("doc")
+        .history()
+        .into_iter()
+        .map(|h| h.what)
+        .collect();
+    for what in [
+        "Updated a referral",
+        "Removed a review",
+        "Removed a referral",
+    ] {
+        assert!(history.iter().any(|h| h == what), "{what} in {history:?}");
+    }
+}

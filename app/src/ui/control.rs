@@ -17,6 +17,8 @@ use futures::{FutureExt, StreamExt};
 use crate::core::CareCircle;
 use crate::engine::{Members, SyncAnswer, SyncReport, SyncRun};
 use crate::error::AppError;
+use crate::error::AppResult;
+use crate::ops::plan::PlanItem;
 use crate::ui::model::{Notice, Phase, Screen, Snapshot};
 use crate::ui::platform;
 
@@ -48,6 +50,29 @@ impl<T: serde::Serialize + serde::de::DeserializeOwned> Edited<T> {
             *current = merged;
         }
     }
+}
+
+/// The plan's lists whose items can be removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanList {
+    /// Goals.
+    Goals,
+    /// Past reviews.
+    Reviews,
+    /// Referrals.
+    Referrals,
+}
+
+/// Saves a plan list item from its form: a new one is added; for one already there, only the
+/// fields the person changed are written.
+async fn save_in_plan<T>(core: &mut CareCircle, circle: CircleId, e: Edited<T>) -> AppResult<()>
+where
+    T: PlanItem + Clone + serde::Serialize + serde::de::DeserializeOwned,
+{
+    let saved = e.saved.clone();
+    core.save_plan_item(circle, saved, move |x| e.apply(x, &[]))
+        .await
+        .map(|_| ())
 }
 
 /// Something a screen asks for.
@@ -122,10 +147,12 @@ pub enum Action {
     EditPlan { what: &'static str, edit: PlanEdit },
     /// Add or update a goal.
     SaveGoal(Box<Edited<Goal>>),
-    /// Record a past review.
-    AddReview(Box<PastReview>),
-    /// Add a referral.
-    AddReferral(Box<Referral>),
+    /// Record or change a past review.
+    SaveReview(Box<Edited<PastReview>>),
+    /// Add or change a referral.
+    SaveReferral(Box<Edited<Referral>>),
+    /// Remove a goal, a past review or a referral from the plan.
+    RemoveFromPlan(PlanList, ItemId),
     /// Set the next review date (`YYYY-MM-DD`, or empty to clear).
     SetReviewDate(String),
     /// Keep one of a conflict's values.
@@ -204,8 +231,9 @@ impl fmt::Debug for Action {
             Action::EditNote { .. } => "EditNote",
             Action::EditPlan { .. } => "EditPlan",
             Action::SaveGoal(_) => "SaveGoal",
-            Action::AddReview(_) => "AddReview",
-            Action::AddReferral(_) => "AddReferral",
+            Action::SaveReview(_) => "SaveReview",
+            Action::SaveReferral(_) => "SaveReferral",
+            Action::RemoveFromPlan(..) => "RemoveFromPlan",
             Action::SetReviewDate(_) => "SetReviewDate",
             Action::ResolveConflict { .. } => "ResolveConflict",
             Action::MarkSeen => "MarkSeen",
@@ -747,24 +775,31 @@ async fn apply(
             core.edit_plan(circle?, what, edit).await?;
             Outcome::SyncNow
         }
-        Action::SaveGoal(e) => {
-            let circle = circle?;
-            let id = e.saved.id.clone();
-            let exists = core.view::<Plan>(circle)?.goals.contains_key(&id);
-            if exists {
-                core.update_goal(circle, &id, move |x| e.apply(x, &[]))
-                    .await?;
-            } else {
-                core.add_goal(circle, e.saved).await?;
+        Action::SaveGoal(mut e) => {
+            if e.saved.created_by.is_none() {
+                // Recorded as added by me; the same on both sides, so an edit writes nothing.
+                let me = Some(core.me()?);
+                e.saved.created_by = me;
+                e.opened.created_by = me;
             }
+            save_in_plan(core, circle?, *e).await?;
             Outcome::SyncNow
         }
-        Action::AddReview(r) => {
-            core.add_review(circle?, *r).await?;
+        Action::SaveReview(e) => {
+            save_in_plan(core, circle?, *e).await?;
             Outcome::SyncNow
         }
-        Action::AddReferral(r) => {
-            core.add_referral(circle?, *r).await?;
+        Action::SaveReferral(e) => {
+            save_in_plan(core, circle?, *e).await?;
+            Outcome::SyncNow
+        }
+        Action::RemoveFromPlan(list, id) => {
+            let circle = circle?;
+            match list {
+                PlanList::Goals => core.remove_plan_item::<Goal>(circle, &id).await?,
+                PlanList::Reviews => core.remove_plan_item::<PastReview>(circle, &id).await?,
+                PlanList::Referrals => core.remove_plan_item::<Referral>(circle, &id).await?,
+            }
             Outcome::SyncNow
         }
         Action::SetReviewDate(date) => {

@@ -7,11 +7,11 @@ use carecircle_shared::schema::{
 use carecircle_shared::{DocKind, ItemId};
 use dioxus::prelude::*;
 
-use crate::ui::control::{Action, Edited};
+use crate::ui::control::{Action, Edited, PlanList};
 use crate::ui::model::{Screen, Written};
 use crate::ui::screens::changes::{ConflictList, History};
 use crate::ui::widgets::{
-    Check, Choice, Empty, Field, GoTo, NotShared, Section, TextField, use_snapshot,
+    Check, Choice, Confirm, Empty, Field, GoTo, NotShared, Section, TextField, use_snapshot,
 };
 
 /// The plan's free-text fields a writer can change here.
@@ -122,15 +122,8 @@ pub fn PlanScreen() -> Element {
         Section { title: "Review",
             ReviewDate { date: plan.review.next_review_date.clone().unwrap_or_default(), can_write }
             if reviews.is_empty() { Empty { text: "No reviews recorded yet." } }
-            for r in reviews {
-                div { key: "{r.id}", class: "review",
-                    h3 { "Review on {r.date}" }
-                    if !r.what_worked.is_empty() { p { "What worked: {r.what_worked}" } }
-                    if !r.changes.is_empty() { p { "What changed: {r.changes}" } }
-                    if !r.goals_met_and_service_needed.is_empty() { p { "Goals met and services still needed: {r.goals_met_and_service_needed}" } }
-                }
-            }
-            if can_write { ReviewForm {} }
+            for r in reviews { ReviewCard { key: "{r.id}", review: r, can_write } }
+            if can_write { ReviewForm { review: None } }
         }
         Section { title: "Areas of life",
             p { class: "fineprint", "“Not yet discussed” is a choice to be respected; it can be talked about when the time is right." }
@@ -162,18 +155,9 @@ pub fn PlanScreen() -> Element {
             h3 { "Referrals (with consent)" }
             if referrals.is_empty() { Empty { text: "No referrals." } }
             ul { class: "list",
-                for r in referrals {
-                    li { key: "{r.id}",
-                        p { class: "row-title", "{r.agency}" }
-                        p { class: "row-sub", "{r.reason}" }
-                        p { class: "row-sub",
-                            if r.consent_given { "Consent given" } else { "Consent not given" }
-                            if let Some(d) = &r.referred_on { " · referred on {d}" }
-                        }
-                    }
-                }
+                for r in referrals { ReferralCard { key: "{r.id}", referral: r, can_write } }
             }
-            if can_write { ReferralForm {} }
+            if can_write { ReferralForm { referral: None } }
         }
         History { entries: history, title: "History of the plan" }
     }
@@ -236,7 +220,12 @@ fn GoalCard(goal: Goal, can_write: bool) -> Element {
             }
             if !goal.who_involved.is_empty() { p { "Who is involved: {goal.who_involved.join(\", \")}" } }
             if !goal.progress.is_empty() { p { "Progress: {goal.progress}" } }
-            if can_write { button { r#type: "button", class: "button small secondary", "aria-label": "Edit goal {goal.goal}", onclick: move |_| editing.set(true), "Edit" } }
+            if can_write {
+                div { class: "actions",
+                    button { r#type: "button", class: "button small secondary", "aria-label": "Edit goal {goal.goal}", onclick: move |_| editing.set(true), "Edit" }
+                    RemoveFromPlan { list: PlanList::Goals, id: goal.id.clone(), what: "this goal" }
+                }
+            }
         }
     }
 }
@@ -303,30 +292,81 @@ fn ReviewDate(date: String, can_write: bool) -> Element {
     }
 }
 
+/// "Remove" for an item of a plan list, asking first.
 #[component]
-fn ReviewForm() -> Element {
+fn RemoveFromPlan(list: PlanList, id: ItemId, what: String) -> Element {
     let actions = use_coroutine_handle::<Action>();
-    let date = use_signal(String::new);
-    let worked = use_signal(String::new);
-    let changes = use_signal(String::new);
-    let met = use_signal(String::new);
-    // One id per review being written: a second tap finds the form emptied and saves nothing.
-    let mut id = use_signal(ItemId::random);
+    rsx! {
+        Confirm {
+            label: "Remove",
+            question: "Remove {what} from the plan?",
+            yes: "Yes, remove it",
+            on_yes: move |_| actions.send(Action::RemoveFromPlan(list, id.clone())),
+        }
+    }
+}
+
+#[component]
+fn ReviewCard(review: PastReview, can_write: bool) -> Element {
+    let mut editing = use_signal(|| false);
+    let r = review.clone();
+    if editing() {
+        return rsx! {
+            ReviewForm { review: Some(review.clone()), on_done: move |_| editing.set(false) }
+            button { r#type: "button", class: "button small secondary", onclick: move |_| editing.set(false), "Close" }
+        };
+    }
+    rsx! {
+        div { class: "review",
+            h3 { "Review on {r.date}" }
+            if !r.what_worked.is_empty() { p { "What worked: {r.what_worked}" } }
+            if !r.changes.is_empty() { p { "What changed: {r.changes}" } }
+            if !r.goals_met_and_service_needed.is_empty() { p { "Goals met and services still needed: {r.goals_met_and_service_needed}" } }
+            if can_write {
+                div { class: "actions",
+                    button { r#type: "button", class: "button small secondary", "aria-label": "Edit the review on {r.date}", onclick: move |_| editing.set(true), "Edit" }
+                    RemoveFromPlan { list: PlanList::Reviews, id: r.id.clone(), what: "the review on {r.date}" }
+                }
+            }
+        }
+    }
+}
+
+/// Records a review (`review: None`) or changes one; a new one's form empties after saving,
+/// with a new id, so a second tap saves nothing more.
+#[component]
+fn ReviewForm(review: Option<PastReview>, on_done: Option<EventHandler<()>>) -> Element {
+    let actions = use_coroutine_handle::<Action>();
+    let fresh = review.is_none();
+    let mut opened = use_signal(|| {
+        review.clone().unwrap_or_else(|| PastReview {
+            id: ItemId::random(),
+            ..PastReview::default()
+        })
+    });
+    let date = use_signal(|| opened.peek().date.clone());
+    let worked = use_signal(|| opened.peek().what_worked.clone());
+    let changes = use_signal(|| opened.peek().changes.clone());
+    let met = use_signal(|| opened.peek().goals_met_and_service_needed.clone());
+    let key = opened.peek().id.to_string();
     rsx! {
         form { class: "subform", onsubmit: move |e: FormEvent| {
                 e.prevent_default();
                 if date().is_empty() { return; }
-                actions.send(Action::AddReview(Box::new(PastReview {
-                    id: id(), date: date(), what_worked: worked(), changes: changes(), goals_met_and_service_needed: met(),
-                })));
-                id.set(ItemId::random());
-                for mut field in [date, worked, changes, met] { field.set(String::new()); }
+                let before = opened();
+                let saved = PastReview { id: before.id.clone(), date: date(), what_worked: worked(), changes: changes(), goals_met_and_service_needed: met() };
+                actions.send(Action::SaveReview(Box::new(Edited { opened: before, saved })));
+                if let Some(done) = on_done { done.call(()); }
+                if fresh {
+                    opened.set(PastReview { id: ItemId::random(), ..PastReview::default() });
+                    for mut field in [date, worked, changes, met] { field.set(String::new()); }
+                }
             },
-            h3 { "Record a review" }
-            Field { id: "rv-date", label: "Date of the review", value: date, kind: "date" }
-            TextField { id: "rv-worked", label: "What worked", value: worked }
-            TextField { id: "rv-changes", label: "What changed", value: changes }
-            TextField { id: "rv-met", label: "Goals met and services still needed", value: met }
+            h3 { if fresh { "Record a review" } else { "Edit the review" } }
+            Field { id: "rv-date-{key}", label: "Date of the review", value: date, kind: "date" }
+            TextField { id: "rv-worked-{key}", label: "What worked", value: worked }
+            TextField { id: "rv-changes-{key}", label: "What changed", value: changes }
+            TextField { id: "rv-met-{key}", label: "Goals met and services still needed", value: met }
             button { r#type: "submit", class: "button small", "Save review" }
         }
     }
@@ -375,31 +415,74 @@ fn AreaRow(area: LifeArea, status: AreaStatus, notes: String, can_write: bool) -
 }
 
 #[component]
-fn ReferralForm() -> Element {
+fn ReferralCard(referral: Referral, can_write: bool) -> Element {
+    let mut editing = use_signal(|| false);
+    let r = referral.clone();
+    if editing() {
+        return rsx! {
+            li {
+                ReferralForm { referral: Some(referral.clone()), on_done: move |_| editing.set(false) }
+                button { r#type: "button", class: "button small secondary", onclick: move |_| editing.set(false), "Close" }
+            }
+        };
+    }
+    rsx! {
+        li {
+            p { class: "row-title", "{r.agency}" }
+            p { class: "row-sub", "{r.reason}" }
+            p { class: "row-sub",
+                if r.consent_given { "Consent given" } else { "Consent not given" }
+                if let Some(d) = &r.referred_on { " · referred on {d}" }
+            }
+            if can_write {
+                div { class: "actions",
+                    button { r#type: "button", class: "button small secondary", "aria-label": "Edit the referral to {r.agency}", onclick: move |_| editing.set(true), "Edit" }
+                    RemoveFromPlan { list: PlanList::Referrals, id: r.id.clone(), what: "the referral to {r.agency}" }
+                }
+            }
+        }
+    }
+}
+
+/// Adds a referral (`referral: None`) or changes one; a new one's form empties after saving,
+/// with a new id, so a second tap saves nothing more.
+#[component]
+fn ReferralForm(referral: Option<Referral>, on_done: Option<EventHandler<()>>) -> Element {
     let actions = use_coroutine_handle::<Action>();
-    let agency = use_signal(String::new);
-    let reason = use_signal(String::new);
-    let mut consent = use_signal(|| false);
-    let on = use_signal(String::new);
-    // One id per referral being written: a second tap finds the form emptied and saves nothing.
-    let mut id = use_signal(ItemId::random);
+    let fresh = referral.is_none();
+    let mut opened = use_signal(|| {
+        referral.clone().unwrap_or_else(|| Referral {
+            id: ItemId::random(),
+            ..Referral::default()
+        })
+    });
+    let agency = use_signal(|| opened.peek().agency.clone());
+    let reason = use_signal(|| opened.peek().reason.clone());
+    let mut consent = use_signal(|| opened.peek().consent_given);
+    let on = use_signal(|| opened.peek().referred_on.clone().unwrap_or_default());
+    let key = opened.peek().id.to_string();
     rsx! {
         form { class: "subform", onsubmit: move |e: FormEvent| {
                 e.prevent_default();
                 if agency().trim().is_empty() { return; }
                 let d = on();
-                actions.send(Action::AddReferral(Box::new(Referral {
-                    id: id(), agency: agency(), reason: reason(), consent_given: consent(), referred_on: (!d.is_empty()).then_some(d),
-                })));
-                id.set(ItemId::random());
-                for mut field in [agency, reason, on] { field.set(String::new()); }
-                consent.set(false);
+                let before = opened();
+                let saved = Referral {
+                    id: before.id.clone(), agency: agency().trim().to_string(), reason: reason(), consent_given: consent(), referred_on: (!d.is_empty()).then_some(d),
+                };
+                actions.send(Action::SaveReferral(Box::new(Edited { opened: before, saved })));
+                if let Some(done) = on_done { done.call(()); }
+                if fresh {
+                    opened.set(Referral { id: ItemId::random(), ..Referral::default() });
+                    for mut field in [agency, reason, on] { field.set(String::new()); }
+                    consent.set(false);
+                }
             },
-            h3 { "Add a referral" }
-            Field { id: "ref-agency", label: "Service referred to", value: agency }
-            Field { id: "ref-reason", label: "Why", value: reason }
-            Check { id: "ref-consent", label: "The consumer agreed to this referral", checked: consent }
-            Field { id: "ref-on", label: "Referred on", value: on, kind: "date" }
+            h3 { if fresh { "Add a referral" } else { "Edit the referral" } }
+            Field { id: "ref-agency-{key}", label: "Service referred to", value: agency }
+            Field { id: "ref-reason-{key}", label: "Why", value: reason }
+            Check { id: "ref-consent-{key}", label: "The consumer agreed to this referral", checked: consent }
+            Field { id: "ref-on-{key}", label: "Referred on", value: on, kind: "date" }
             button { r#type: "submit", class: "button small", "Save referral" }
         }
     }
