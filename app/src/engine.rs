@@ -33,6 +33,8 @@ pub struct SyncReport {
     pub received: usize,
     /// Refusals, by document.
     pub refused: BTreeMap<DocumentId, Refusal>,
+    /// Copies of my unsynced words set aside (see [`CareCircle::refused_edits`]).
+    pub kept: usize,
     /// Documents deleted from this device because access was withdrawn.
     pub deleted: Vec<(DocumentId, DocKind)>,
     /// Circles this member is no longer in (removed, or left elsewhere), by name: their
@@ -122,18 +124,6 @@ impl CareCircle {
     /// The client, for sending a sync run's requests.
     pub fn client(&self) -> Client {
         self.client.clone()
-    }
-
-    /// Documents currently held back by a refusal (they sync again after a reset).
-    async fn blocked(&self) -> AppResult<Vec<DocumentId>> {
-        Ok(self
-            .store
-            .refused()
-            .await?
-            .into_iter()
-            .filter(|r| !r.resolved)
-            .map(|r| r.doc)
-            .collect())
     }
 
     /// Syncs all circles: refreshes the circle list, then exchanges every document in batches.
@@ -239,13 +229,7 @@ impl CareCircle {
             }
             SyncAnswer::Circles(fetched) => {
                 self.take_circles(fetched, &mut run.report).await?;
-                let blocked = self.blocked().await?;
-                let ids: Vec<DocumentId> = self
-                    .docs
-                    .keys()
-                    .filter(|id| !blocked.contains(id))
-                    .copied()
-                    .collect();
+                let ids: Vec<DocumentId> = self.docs.keys().copied().collect();
                 let mut batches: Vec<Vec<DocumentId>> = ids
                     .chunks(Limits::DEFAULT.max_docs_per_sync)
                     .map(<[DocumentId]>::to_vec)
@@ -380,7 +364,13 @@ impl CareCircle {
                 continue;
             };
             if let Some(refusal) = answer.refused {
+                let withdrawn = matches!(refusal.code, ErrorCode::Revoked | ErrorCode::NotFound);
                 self.refused(id, kind, refusal, report).await?;
+                if !withdrawn {
+                    // My words are set aside; the document starts over from the shared copy,
+                    // which the next round of this run fetches.
+                    live.insert(id, sync::State::new());
+                }
                 continue;
             }
             if let Some(message) = answer
@@ -417,34 +407,33 @@ impl CareCircle {
         if refusal.code == ErrorCode::Revoked || refusal.code == ErrorCode::NotFound {
             self.forget(id, kind, Some(refusal.clone()), report).await?;
         } else {
-            self.keep_refused(id, kind, &refusal, false).await?;
+            if self.keep_refused(id, kind, &refusal, false).await? {
+                report.kept += 1;
+            }
+            self.start_over(id, kind).await?;
         }
         report.refused.insert(id, refusal);
         Ok(())
     }
 
-    /// Sets a refused copy aside (readable, recoverable) if it holds unsynced changes of mine.
+    /// Sets my unsynced words aside (readable, recoverable) if there are any; true if it did.
     async fn keep_refused(
         &mut self,
         id: DocumentId,
         kind: DocKind,
         refusal: &Refusal,
         resolved: bool,
-    ) -> AppResult<()> {
+    ) -> AppResult<bool> {
         let Some(doc) = self.docs.get(&id) else {
-            return Ok(());
+            return Ok(false);
         };
         if self.unsynced_in(id, doc).await? == 0 {
-            return Ok(());
+            return Ok(false);
         }
-        // Withdrawn (`resolved`): only what my unsynced changes touched is kept, never a copy
-        // of the document I may no longer read.
-        let copy = if resolved {
-            let shared = self.shared_heads(id).await?;
-            doc.own_part(&shared, self.me()?, self.now())?.save()
-        } else {
-            doc.save()
-        };
+        // Only what my unsynced changes touched is kept (my own words, for me to copy or add
+        // again), never a copy of the document, which I may no longer be allowed to read.
+        let shared = self.shared_heads(id).await?;
+        let copy = doc.own_part(&shared, self.me()?, self.now())?.save();
         let edit = RefusedEdit {
             id: 0,
             doc: id,
@@ -456,6 +445,17 @@ impl CareCircle {
             resolved,
         };
         self.store.add_refused(&edit).await?;
+        Ok(true)
+    }
+
+    /// Drops this device's copy of a document (its refused changes set aside) so that the
+    /// next exchange brings the shared copy: the rest of the document keeps syncing.
+    async fn start_over(&mut self, id: DocumentId, kind: DocKind) -> AppResult<()> {
+        let actor = self.actor()?;
+        self.store.delete(id).await?;
+        self.parts.remove(&id);
+        self.docs.insert(id, Document::empty(kind, actor));
+        self.changed = true;
         Ok(())
     }
 
@@ -471,7 +471,9 @@ impl CareCircle {
             code: ErrorCode::Revoked,
             message: "your access to this document was withdrawn".into(),
         });
-        self.keep_refused(id, kind, &refusal, true).await?;
+        if self.keep_refused(id, kind, &refusal, true).await? {
+            report.kept += 1;
+        }
         self.store.delete(id).await?;
         self.docs.remove(&id);
         self.parts.remove(&id);
@@ -511,45 +513,6 @@ impl CareCircle {
     /// Edits the server refused, kept readable; `Document::load(kind, &edit.copy)` shows them.
     pub async fn refused_edits(&self) -> AppResult<Vec<RefusedEdit>> {
         self.store.refused().await
-    }
-
-    /// "Reset this document to the server's copy": the refused copy stays readable in
-    /// [`Self::refused_edits`]; this device continues with a new, registered actor id.
-    pub async fn reset_to_server(&mut self, doc: DocumentId) -> AppResult<SyncReport> {
-        let actor = ActorId::random();
-        self.client.register_actor(&actor.to_hex_string()).await?;
-        let (old, new) = (self.actor()?.to_hex_string(), actor.to_hex_string());
-        // The refused id is retired; the new one takes its place in the device's list.
-        self.update_session(|s| {
-            if s.actor == old {
-                s.actor = new;
-            } else {
-                s.actors.retain(|a| *a != old);
-                s.actors.push(new);
-            }
-        })
-        .await?;
-        if self.tab_actor.is_some() {
-            self.tab_actor = Some(actor.clone());
-        }
-        for d in self.docs.values_mut() {
-            d.set_actor(actor.clone());
-        }
-        let kind = self
-            .docs
-            .get(&doc)
-            .map(Document::kind)
-            .ok_or(AppError::NoCircle)?;
-        self.store.delete(doc).await?;
-        self.parts.remove(&doc);
-        self.docs.insert(doc, Document::empty(kind, actor));
-        self.changed = true;
-        for r in self.store.refused().await? {
-            if r.doc == doc && !r.resolved {
-                self.store.resolve_refused(r.id).await?;
-            }
-        }
-        self.sync().await
     }
 
     /// Sync status for the status line: offline, syncing, last synced, changes waiting.

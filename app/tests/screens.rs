@@ -270,6 +270,12 @@ fn screens() -> Vec<(&'static str, Screen, &'static str, &'static str)> {
             "What's changed (1 new)",
         ),
         (
+            "kept",
+            Screen::Kept,
+            "Nothing is kept",
+            "Kept on this device",
+        ),
+        (
             "settings",
             Screen::Settings,
             "Signed in as Alex Rivera",
@@ -372,7 +378,10 @@ fn every_screen_shows_a_refused_change_with_the_way_back() {
             html.contains("Your change to the plan was not accepted: access changed."),
             "{name} refused:\n{html}"
         );
-        assert!(html.contains("Use the shared copy and carry on"));
+        assert!(
+            html.contains("See what was kept"),
+            "{name}: a way to the kept words"
+        );
         assert!(html.contains("Your access to the plan was withdrawn"));
     }
 }
@@ -639,4 +648,58 @@ fn reviews_referrals_and_goals_can_be_edited_and_removed_by_those_who_write_the_
             "{control} offered to a reader:\n{page}"
         );
     }
+}
+
+#[test]
+fn kept_words_are_shown_with_the_reason_and_the_ways_forward() {
+    use carecircle_shared::schema::{Note, Notes};
+    let mut doc = carecircle_shared::Document::create(
+        DocKind::Notes,
+        carecircle_shared::automerge::ActorId::random(),
+        me(),
+        NOW,
+    );
+    doc.change(
+        me(),
+        "Added a note",
+        NOW,
+        &carecircle_shared::Links::unknown(),
+        |n: &mut Notes| {
+            let note = Note {
+                author: Some(me()),
+                text: "Slept badly after the new tablets".into(),
+                ..Default::default()
+            };
+            n.items.insert(note.id.clone(), note);
+            Ok(())
+        },
+    )
+    .expect("note");
+    let mut s = base(loaded_circle());
+    s.refused = vec![RefusedEdit {
+        id: 7,
+        doc: DocumentId(uuid::Uuid::from_u128(14)),
+        kind: DocKind::Notes,
+        code: ErrorCode::Forbidden,
+        message: "write access withdrawn".into(),
+        at: NOW,
+        copy: doc.save(),
+        resolved: true,
+    }];
+    let more = render(Screen::More, s.clone());
+    assert!(more.contains("Kept on this device (1)"), "{more}");
+    let html = render(Screen::Kept, s);
+    for expected in [
+        "Slept badly after the new tablets",
+        "Not accepted: access changed.",
+        "Copy the words",
+        "Add these notes again",
+        ">Delete<",
+    ] {
+        assert!(html.contains(expected), "{expected} missing:\n{html}");
+    }
+    assert!(
+        !html.contains("See what was kept"),
+        "a seen refusal has no banner"
+    );
 }

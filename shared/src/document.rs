@@ -363,6 +363,17 @@ impl Document {
         })
     }
 
+    /// Every piece of text in the document with the field it is in ("the text", "the
+    /// reason"...), in document order: what a person wrote, for them to read back or copy
+    /// (ids, member references and time zones left out).
+    pub fn words(&self) -> Result<Vec<(String, String)>, DocError> {
+        let value = with_schema!(self.kind, T => serde_json::to_value(self.view::<T>()?)
+            .unwrap_or_default());
+        let mut out = Vec::new();
+        collect_words(&value, None, &mut out);
+        Ok(out)
+    }
+
     /// Checks the whole document against its schema: it has a skeleton, a supported version,
     /// and hydrates into its typed shape.
     pub fn validate(&self) -> Result<(), DocError> {
@@ -389,5 +400,29 @@ impl Document {
             let before: T = before.view()?;
             after.validate_change(&before, links).map_err(DocError::from)
         })
+    }
+}
+
+/// The string leaves under `value` that a person wrote (see [`Document::words`]).
+fn collect_words(value: &serde_json::Value, key: Option<&str>, out: &mut Vec<(String, String)>) {
+    use serde_json::Value as J;
+    match value {
+        J::String(text) => {
+            // Ids and choices from a list (statuses, areas), not words anyone typed.
+            let skip = matches!(
+                key,
+                Some("id" | "zone" | "version" | "kind" | "status" | "life_area" | "role")
+            ) || text.trim().is_empty()
+                || uuid::Uuid::parse_str(text).is_ok();
+            if !skip {
+                let label = crate::validation::field_label(key.unwrap_or("text"));
+                out.push((label, text.clone()));
+            }
+        }
+        J::Array(items) => items.iter().for_each(|v| collect_words(v, key, out)),
+        J::Object(fields) => fields
+            .iter()
+            .for_each(|(k, v)| collect_words(v, Some(k), out)),
+        _ => {}
     }
 }

@@ -171,7 +171,8 @@ impl ValidationError {
     }
 }
 
-fn capitalised(s: &str) -> String {
+/// `s` with its first letter a capital ("the reason" → "The reason").
+pub fn capitalised(s: &str) -> String {
     let mut c = s.chars();
     c.next()
         .map(|f| f.to_uppercase().chain(c).collect())

@@ -545,7 +545,7 @@ async fn journey_4_consent_withdrawn_while_the_carer_edits_offline() {
 }
 
 #[tokio::test]
-async fn refused_edits_are_kept_and_reset_brings_the_servers_copy() {
+async fn a_refused_edit_is_kept_in_its_words_and_the_document_keeps_syncing() {
     let server = TestServer::start().await;
     let dir = tempfile::tempdir().expect("dir");
     let mut consumer = person(dir.path(), "r-consumer", &server.base).await;
@@ -607,47 +607,61 @@ async fn refused_edits_are_kept_and_reset_brings_the_servers_copy() {
     let report = carer.sync().await.expect("sync");
     let questions = carer.doc_id(circle, DocKind::Questions).expect("id");
     assert_eq!(report.refused[&questions].code.as_str(), "forbidden");
-    let qs: Questions = carer.view(circle).expect("still visible");
-    assert!(qs.items.contains_key(&q), "the refused edit stays visible");
+    // The refused words are set aside; the document carries on from the shared copy.
+    let qs: Questions = carer.view(circle).expect("the shared copy");
+    assert!(
+        !qs.items.contains_key(&q),
+        "the refused edit is not in the shared copy"
+    );
     let status = carer.status().await.expect("status");
     assert!(
-        !status.offline && !status.syncing && status.waiting == 1,
-        "one change waiting: {status:?}"
+        !status.offline && !status.syncing && status.waiting == 0,
+        "nothing left waiting: {status:?}"
     );
     assert!(status.last_synced_at.is_some());
     let refused = carer.refused_edits().await.expect("refused");
     assert_eq!((refused.len(), refused[0].resolved), (1, false));
-
-    // Reset to the server's copy: a new actor, the server's content, the refused copy kept.
-    carer.reset_to_server(questions).await.expect("reset");
-    let qs: Questions = carer.view(circle).expect("server copy");
-    assert!(!qs.items.contains_key(&q));
-    let refused = carer.refused_edits().await.expect("refused");
-    assert!(refused[0].resolved);
-    let copy =
-        carecircle_shared::Document::load(DocKind::Questions, &refused[0].copy).expect("copy");
-    assert!(
-        copy.view::<Questions>()
-            .expect("view")
-            .items
-            .contains_key(&q),
-        "what was refused is still readable"
+    let words = carecircle_app::ops::kept::kept_words(&refused[0]);
+    assert_eq!(
+        words,
+        vec![(
+            "the text".to_string(),
+            "Is there a carers' group?".to_string()
+        )],
+        "only the carer's own words are kept"
     );
-    // Later edits with the new actor sync again (after write access returns).
+    // The consumer's questions keep arriving.
+    let from_consumer = consumer
+        .add_question(circle, "When is the next review?", None, None)
+        .await
+        .expect("question");
+    consumer.sync().await.expect("sync");
+    carer.sync().await.expect("sync");
+    let qs: Questions = carer.view(circle).expect("view");
+    assert!(
+        qs.items.contains_key(&from_consumer),
+        "the rest keeps syncing"
+    );
+    // Adding it again while read-only is refused here, before anything is saved.
+    let again = carer.add_again(refused[0].id).await;
+    assert!(matches!(again, Err(AppError::NotAllowed(_))), "{again:?}");
+    assert_eq!(carer.waiting().await.expect("waiting"), 0);
+    // With write access back, it is added again as a new question and reaches everyone.
     consumer
         .set_access(circle, carer_id, DocKind::Questions, Access::Write)
         .await
         .expect("write again");
     carer.sync().await.expect("learns its access is back");
-    let q2 = carer
-        .add_question(circle, "Second try", None, None)
-        .await
-        .expect("question");
+    let added = carer.add_again(refused[0].id).await.expect("added again");
+    assert!(
+        carer.refused_edits().await.expect("kept").is_empty(),
+        "the kept copy goes"
+    );
     let report = carer.sync().await.expect("sync");
     assert!(report.refused.is_empty(), "{report:?}");
     consumer.sync().await.expect("sync");
     let qs: Questions = consumer.view(circle).expect("view");
-    assert!(qs.items.contains_key(&q2) && !qs.items.contains_key(&q));
+    assert_eq!(qs.items[&added[0]].text, "Is there a carers' group?");
 }
 
 #[tokio::test]

@@ -5,6 +5,7 @@ pub mod attention;
 pub mod consent;
 pub mod feed;
 pub mod ics;
+pub mod kept;
 pub mod notes;
 pub mod plan;
 pub mod questions;

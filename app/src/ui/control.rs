@@ -189,10 +189,14 @@ pub enum Action {
     Revoke(MemberId),
     /// Leave the circle.
     Leave,
-    /// Throw away a refused edit's document and take the server's copy.
-    ResetToServer(DocumentId),
     /// Another tab saved something: take it in from the shared store.
     Reload,
+    /// The person has read a refusal's message.
+    SeenRefused(i64),
+    /// Delete a kept copy.
+    DeleteKept(i64),
+    /// Add a kept copy's notes or questions again on the shared copy.
+    AddAgain(i64),
     /// Forget a message.
     DismissNotice(usize),
     /// Download the appointments as ICS.
@@ -245,8 +249,10 @@ impl fmt::Debug for Action {
             Action::SetAccess { .. } => "SetAccess",
             Action::Revoke(_) => "Revoke",
             Action::Leave => "Leave",
-            Action::ResetToServer(_) => "ResetToServer",
             Action::Reload => "Reload",
+            Action::SeenRefused(_) => "SeenRefused",
+            Action::DeleteKept(_) => "DeleteKept",
+            Action::AddAgain(_) => "AddAgain",
             Action::DismissNotice(_) => "DismissNotice",
             Action::DownloadIcs => "DownloadIcs",
             Action::CheckSignOut => "CheckSignOut",
@@ -430,7 +436,6 @@ impl Action {
                 | Action::SignIn { .. }
                 | Action::Register { .. }
                 | Action::Leave
-                | Action::ResetToServer(_)
                 | Action::CheckSignOut
                 | Action::SignOut { .. }
         )
@@ -548,6 +553,10 @@ async fn publish(core: &CareCircle, shown: Option<CircleId>, snapshot: &mut Sign
     snapshot.set(next);
 }
 
+/// Where unsynced words of a withdrawn document went.
+const KEPT_WORDS: &str =
+    "What you wrote that had not synced is kept for you under More, \"Kept on this device\".";
+
 /// Plain messages for what a sync deleted or refused.
 fn notices_for(report: &SyncReport) -> Vec<Notice> {
     let mut out = Vec::new();
@@ -557,6 +566,11 @@ fn notices_for(report: &SyncReport) -> Vec<Notice> {
             text: format!(
                 "You are no longer in {name}. The copies of its record on this device have been deleted."
             ),
+        });
+    }
+    if report.kept > 0 && !report.left.is_empty() {
+        out.push(Notice {
+            text: KEPT_WORDS.into(),
         });
     }
     let in_left = |doc: &DocumentId| report.left.iter().any(|(_, docs)| docs.contains(doc));
@@ -571,6 +585,10 @@ fn notices_for(report: &SyncReport) -> Vec<Notice> {
                 " Your change to the {} was not accepted: access changed.",
                 kind.label().to_lowercase()
             ));
+        }
+        if report.kept > 0 {
+            text.push(' ');
+            text.push_str(KEPT_WORDS);
         }
         out.push(Notice { text });
     }
@@ -889,11 +907,16 @@ async fn apply(
             screen.set(Screen::Today);
             Outcome::SyncNow
         }
-        Action::ResetToServer(doc) => {
-            let result = core.reset_to_server(doc).await;
-            // Whatever happened, the id this tab writes with now is held by this tab alone.
-            platform::claim_actor(core).await?;
-            result?;
+        Action::SeenRefused(id) => {
+            core.seen_refused(id).await?;
+            Outcome::Done
+        }
+        Action::DeleteKept(id) => {
+            core.delete_kept(id).await?;
+            Outcome::Done
+        }
+        Action::AddAgain(id) => {
+            core.add_again(id).await?;
             Outcome::SyncNow
         }
         Action::Reload => {

@@ -141,10 +141,11 @@ fn Header() -> Element {
 #[component]
 fn Messages() -> Element {
     let mut snap = use_snapshot();
+    let mut screen = use_screen();
     let actions = use_coroutine_handle::<Action>();
     let s = snap.read();
     let error = s.error.clone();
-    let refused = s.refused.clone();
+    let refused: Vec<_> = s.refused.iter().filter(|r| !r.resolved).cloned().collect();
     let notices = s.notices.clone();
     let zone = s.zone;
     drop(s);
@@ -160,10 +161,12 @@ fn Messages() -> Element {
             for r in refused {
                 div { key: "{r.id}", class: "banner refused", role: "alert",
                     p { strong { "{format::refusal_text(&r)}" } }
-                    p { "Kept on this device since {format::when(r.at, zone)}. Your other changes keep syncing." }
+                    p { "What you wrote is kept on this device (since {format::when(r.at, zone)}) for you to copy or add again; the shared copy carries on syncing." }
                     button { r#type: "button", class: "button small",
-                        onclick: move |_| actions.send(Action::ResetToServer(r.doc)),
-                        "Use the shared copy and carry on" }
+                        onclick: move |_| { actions.send(Action::SeenRefused(r.id)); screen.set(Screen::Kept); },
+                        "See what was kept" }
+                    button { r#type: "button", class: "button small secondary",
+                        onclick: move |_| actions.send(Action::SeenRefused(r.id)), "OK" }
                 }
             }
             for (i, n) in notices.into_iter().enumerate() {

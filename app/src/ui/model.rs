@@ -48,6 +48,8 @@ pub enum Screen {
     Written(Written),
     /// Everything else.
     More,
+    /// What the server did not accept, kept on this device.
+    Kept,
     /// Sign out.
     Settings,
 }
@@ -127,7 +129,8 @@ pub struct Snapshot {
     pub circle: Option<CircleView>,
     /// Sync status for the status line.
     pub status: SyncStatus,
-    /// Edits the server did not accept, not yet dealt with.
+    /// What the server did not accept, kept on this device (the person's own words); those
+    /// not yet `resolved` have not been seen.
     pub refused: Vec<RefusedEdit>,
     /// Messages to read once.
     pub notices: Vec<Notice>,
@@ -196,13 +199,7 @@ impl Snapshot {
                 .unwrap_or_default(),
             circles: core.circles().to_vec(),
             status: core.status().await.unwrap_or_default(),
-            refused: core
-                .refused_edits()
-                .await
-                .unwrap_or_default()
-                .into_iter()
-                .filter(|r| !r.resolved)
-                .collect(),
+            refused: core.refused_edits().await.unwrap_or_default(),
             now,
             zone,
             notices: keep.notices.clone(),

@@ -232,3 +232,24 @@ pub fn on_announce(saved: impl Fn() + 'static) {
 /// Other tabs: none on native builds.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn on_announce(_saved: impl Fn() + 'static) {}
+
+/// Puts `text` on the clipboard; true if the browser took it.
+#[cfg(target_arch = "wasm32")]
+pub fn copy_text(text: &str) -> bool {
+    web_sys::window()
+        .and_then(|w| {
+            let clipboard = js_sys::Reflect::get(&w.navigator(), &"clipboard".into()).ok()?;
+            let write = js_sys::Reflect::get(&clipboard, &"writeText".into()).ok()?;
+            let write: js_sys::Function = wasm_bindgen::JsCast::dyn_into(write).ok()?;
+            write.call1(&clipboard, &text.into()).ok()
+        })
+        .is_some()
+}
+
+/// Puts `text` on the clipboard (the desktop webview's).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn copy_text(text: &str) -> bool {
+    let text = serde_json::to_string(text).unwrap_or_default();
+    let _ = dioxus::document::eval(&format!("navigator.clipboard.writeText({text})"));
+    true
+}

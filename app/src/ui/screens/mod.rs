@@ -7,6 +7,7 @@ use crate::ui::model::Screen;
 pub mod appointments;
 pub mod changes;
 pub mod circle;
+pub mod kept;
 pub mod more;
 pub mod notes;
 pub mod plan;
@@ -31,6 +32,7 @@ pub fn show(screen: Screen) -> Element {
         Screen::Circle => rsx! { circle::CircleScreen {} },
         Screen::Written(w) => rsx! { written::WrittenScreen { what: w } },
         Screen::More => rsx! { more::MoreScreen {} },
+        Screen::Kept => rsx! { kept::KeptScreen {} },
         Screen::Settings => rsx! { more::SettingsScreen {} },
     }
 }

@@ -15,6 +15,7 @@ pub fn MoreScreen() -> Element {
     let s = snap.read();
     let new = s.circle.as_ref().map(|c| c.feed.len()).unwrap_or(0);
     let conflicts = s.circle.as_ref().map(|c| c.conflicts.len()).unwrap_or(0);
+    let kept = s.refused.len();
     drop(s);
     let changed = match (new, conflicts) {
         (0, 0) => "What's changed".to_string(),
@@ -28,6 +29,7 @@ pub fn MoreScreen() -> Element {
             GoTo { to: Screen::Plan, label: "Plan", class: "row" }
             GoTo { to: Screen::Changes, label: changed, class: "row" }
             GoTo { to: Screen::Circle, label: "Circle: members, consent, access log", class: "row" }
+            if kept > 0 { GoTo { to: Screen::Kept, label: "Kept on this device ({kept})", class: "row" } }
             GoTo { to: Screen::Settings, label: "Settings and sign out", class: "row" }
         }
     }
