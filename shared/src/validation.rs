@@ -123,6 +123,26 @@ pub fn field_label(field: &str) -> String {
 }
 
 impl ValidationError {
+    /// The field it is about (`place.name`...), for showing it beside that field.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            Self::Empty { field }
+            | Self::TooLong { field, .. }
+            | Self::TooMany { field, .. }
+            | Self::BadDateTime { field }
+            | Self::BadDate { field }
+            | Self::UnknownLink { field, .. }
+            | Self::NotAllowed { field }
+            | Self::UnsafeCharacters { field }
+            | Self::UnknownZone { field }
+            | Self::WrongOffset { field } => Some(field),
+            Self::EndBeforeStart { .. } => Some("end"),
+            Self::BadItemId { .. } | Self::UnsupportedSchema { .. } | Self::NoSuchItem { .. } => {
+                None
+            }
+        }
+    }
+
     /// What went wrong in plain words, for the person who typed it: no ids, no field codes.
     pub fn plain(&self) -> String {
         match self {

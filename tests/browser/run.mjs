@@ -321,10 +321,23 @@ try {
     await m.getByLabel("Starts").fill("2027-04-10T10:00");
     await m.getByLabel("Ends").fill("2027-04-10T09:00");
     await m.getByRole("button", { name: "Save", exact: true }).click();
-    await m.getByRole("alert").filter({ hasText: "The end is before the start." }).waitFor({ timeout: WAIT });
+    // Said beside the field it is about, which is marked invalid and described by it.
+    await m.locator("#end-error").filter({ hasText: "The end is before the start." }).waitFor({ timeout: WAIT });
+    assert.equal(await m.getByLabel("Ends").getAttribute("aria-invalid"), "true");
+    assert.match(await m.getByLabel("Ends").getAttribute("aria-describedby"), /end-error/);
     assert.equal(await m.getByLabel("What is it for?").inputValue(), "Dietitian", "the text stays");
     await shot(m, "13-appointment-end-before-start");
     mark("end before start: the form stays with its text");
+    // A purpose over the limit: refused beside it, before anything is sent, the text kept.
+    await m.getByLabel("Ends").fill("2027-04-10T11:00");
+    const longPurpose = "Dietitian ".repeat(60);
+    await m.getByLabel("What is it for?").fill(longPurpose);
+    await m.getByRole("button", { name: "Save", exact: true }).click();
+    await m.locator("#purpose-error").filter({ hasText: /longer than/ }).waitFor({ timeout: WAIT });
+    assert.equal(await m.locator("#end-error").count(), 0, "the end is fine now");
+    assert.equal(await m.getByLabel("What is it for?").inputValue(), longPurpose, "the text stays");
+    await shot(m, "13b-appointment-purpose-too-long");
+    mark("purpose over the limit: said beside it, text kept");
     // Cancelling asks first; "No, keep it" changes nothing.
     await m.getByRole("button", { name: "Back without saving" }).click();
     await m.locator("button.row.appointment").first().click();

@@ -861,16 +861,22 @@ async fn apply(
             s.invite = Some(invite);
             s.invite_tap = Some(tap);
             s.invites = invites;
+            s.invites_stamp += 1;
             Outcome::Done
         }
         Action::LoadInvites => {
             let circle = circle?;
             core.role(circle)?;
             let client = core.client();
+            let stamp = snapshot.peek().invites_stamp;
             fetch(
                 fetches,
                 async move { client.invites(circle).await },
-                |s, invites| s.invites = invites,
+                move |s, invites| {
+                    if s.invites_stamp == stamp {
+                        s.invites = invites;
+                    }
+                },
             );
             Outcome::Done
         }
@@ -883,6 +889,7 @@ async fn apply(
                 s.invite = None;
             }
             s.invites = invites;
+            s.invites_stamp += 1;
             Outcome::Done
         }
         Action::SetAccess {

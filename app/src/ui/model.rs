@@ -150,6 +150,9 @@ pub struct Snapshot {
     pub invite_tap: Option<ItemId>,
     /// The shown circle's outstanding invites I may see (when loaded).
     pub invites: Vec<InviteInfo>,
+    /// Bumped whenever `invites` is set from a fresh answer, so that a list fetched earlier
+    /// and arriving later does not replace it.
+    pub invites_stamp: u64,
     /// The shown circle's access log, newest first (when loaded).
     pub access_log: Vec<AccessLogEntry>,
     /// Sign-out check: changes that would be lost.
@@ -206,6 +209,7 @@ impl Snapshot {
             invite: keep.invite.clone(),
             invite_tap: keep.invite_tap.clone(),
             invites: keep.invites.clone(),
+            invites_stamp: keep.invites_stamp,
             access_log: keep.access_log.clone(),
             ..Snapshot::default()
         };

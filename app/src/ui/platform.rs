@@ -253,3 +253,20 @@ pub fn copy_text(text: &str) -> bool {
     let _ = dioxus::document::eval(&format!("navigator.clipboard.writeText({text})"));
     true
 }
+
+/// Moves keyboard focus (and the screen) to the element `id`, e.g. the field a problem is about.
+#[cfg(target_arch = "wasm32")]
+pub fn focus(id: &str) {
+    use wasm_bindgen::JsCast;
+    if let Some(el) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(id))
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = el.focus();
+    }
+}
+
+/// Focus is left to the webview on native builds.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn focus(_id: &str) {}

@@ -25,13 +25,18 @@ pub fn Field(
     #[props(default)] hint: String,
     #[props(default)] autocomplete: String,
     #[props(default = MAX_SHORT_TEXT_CHARS)] max: usize,
+    /// What is wrong with it, shown beside it.
+    #[props(default)]
+    error: Option<String>,
 ) -> Element {
     let hint_id = format!("{id}-hint");
     let limit_id = format!("{id}-limit");
+    let error_id = format!("{id}-error");
     let used = value.read().chars().count();
     // A counter once the text nears the limit (short fields rarely do).
     let counter = used * 5 > max * 4;
     let described = [
+        error.is_some().then_some(error_id.clone()),
         (!hint.is_empty()).then_some(hint_id.clone()),
         counter.then_some(limit_id.clone()),
     ]
@@ -45,6 +50,7 @@ pub fn Field(
             if !hint.is_empty() {
                 p { class: "hint", id: "{hint_id}", "{hint}" }
             }
+            if let Some(e) = &error { FieldError { id: error_id.clone(), text: e.clone() } }
             input {
                 id: "{id}",
                 name: "{id}",
@@ -52,7 +58,7 @@ pub fn Field(
                 value: "{value}",
                 autocomplete: if autocomplete.is_empty() { "off".to_string() } else { autocomplete.clone() },
                 "aria-describedby": if described.is_empty() { None } else { Some(described.clone()) },
-                "aria-invalid": if used > max { Some("true") } else { None },
+                "aria-invalid": if used > max || error.is_some() { Some("true") } else { None },
                 oninput: move |e| value.set(e.value()),
             }
             if counter { Limit { id: limit_id, used, max } }
@@ -86,24 +92,40 @@ pub fn TextField(
     label: String,
     value: Signal<String>,
     #[props(default = MAX_LONG_TEXT_CHARS)] max: usize,
+    /// What is wrong with it, shown beside it.
+    #[props(default)]
+    error: Option<String>,
 ) -> Element {
     let limit_id = format!("{id}-limit");
+    let error_id = format!("{id}-error");
     let used = value.read().chars().count();
+    let described = if error.is_some() {
+        format!("{error_id} {limit_id}")
+    } else {
+        limit_id.clone()
+    };
     rsx! {
         div { class: "field",
             label { r#for: "{id}", "{label}" }
+            if let Some(e) = &error { FieldError { id: error_id.clone(), text: e.clone() } }
             textarea {
                 id: "{id}",
                 name: "{id}",
                 rows: "4",
                 value: "{value}",
-                "aria-describedby": "{limit_id}",
-                "aria-invalid": if used > max { Some("true") } else { None },
+                "aria-describedby": "{described}",
+                "aria-invalid": if used > max || error.is_some() { Some("true") } else { None },
                 oninput: move |e| value.set(e.value()),
             }
             Limit { id: limit_id.clone(), used, max }
         }
     }
+}
+
+/// What is wrong with a field, between its label and the field itself.
+#[component]
+fn FieldError(id: String, text: String) -> Element {
+    rsx! { p { class: "field-error", id: "{id}", role: "alert", "{text}" } }
 }
 
 /// A labelled checkbox bound to a signal.

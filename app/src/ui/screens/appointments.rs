@@ -338,12 +338,20 @@ pub fn AppointmentForm(id: Option<ItemId>) -> Element {
     let notes = use_signal(|| base.notes.clone());
     let status = use_signal(|| base.status.as_str().to_string());
     let mut with = use_signal(|| base.with_team.clone());
-    let mut problem = use_signal(|| None::<String>);
+    // What is wrong, and the form field it is about (None: the form as a whole).
+    let mut problem = use_signal(|| None::<(Option<&'static str>, String)>);
     let editing = existing.is_some();
     let statuses: Vec<(String, String)> = AppointmentStatus::ALL
         .iter()
         .map(|s| (s.as_str().to_string(), s.label().to_string()))
         .collect();
+    // Says what is wrong beside its field and takes the person there.
+    let mut fail = move |field: Option<&'static str>, text: String| {
+        if let Some(f) = field {
+            crate::ui::platform::focus(f);
+        }
+        problem.set(Some((field, text)));
+    };
     let save = move |e: FormEvent| {
         e.prevent_default();
         let chosen = Zone::named(&zone_name()).unwrap_or(entry_zone);
@@ -352,17 +360,24 @@ pub fn AppointmentForm(id: Option<ItemId>) -> Element {
             format::from_input(&end(), chosen),
         ) {
             (Ok(st), Ok(en)) => (st, en),
-            (Err(e), _) | (_, Err(e)) => {
-                problem.set(Some(format::time_problem(e).into()));
+            (Err(e), _) => {
+                fail(Some("start"), format::time_problem(e).into());
+                return;
+            }
+            (_, Err(e)) => {
+                fail(Some("end"), format::time_problem(e).into());
                 return;
             }
         };
         if parse_datetime(&en) < parse_datetime(&st) {
-            problem.set(Some("The end is before the start.".into()));
+            fail(Some("end"), "The end is before the start.".into());
             return;
         }
         if purpose().trim().is_empty() {
-            problem.set(Some("Please say what the appointment is for.".into()));
+            fail(
+                Some("purpose"),
+                "Please say what the appointment is for.".into(),
+            );
             return;
         }
         let mut a = base.clone();
@@ -389,9 +404,10 @@ pub fn AppointmentForm(id: Option<ItemId>) -> Element {
             ..Appointments::default()
         };
         if let Err(e) = alone.validate_change(&Appointments::default(), &Links::unknown()) {
-            problem.set(Some(e.plain()));
+            fail(e.field().and_then(form_field), e.plain());
             return;
         }
+        problem.set(None);
         let id = a.id.clone();
         actions.send(Action::SaveAppointment(Box::new(Edited {
             opened: base.clone(),
@@ -399,17 +415,22 @@ pub fn AppointmentForm(id: Option<ItemId>) -> Element {
         })));
         screen.set(Screen::Appointment(id));
     };
+    let error_for = move |field: &str| match problem() {
+        Some((Some(f), p)) if f == field => Some(p),
+        _ => None,
+    };
     rsx! {
         h1 { if editing { "Edit appointment" } else { "Add an appointment" } }
         form { class: "card", onsubmit: save,
-            if let Some(p) = problem() { p { class: "error", role: "alert", "{p}" } }
-            Field { id: "purpose", label: "What is it for?", value: purpose }
-            Field { id: "start", label: "Starts", value: start, kind: "datetime-local" }
-            Field { id: "end", label: "Ends", value: end, kind: "datetime-local" }
+            // A problem with no field of its own is said at the top.
+            if let Some((None, p)) = problem() { p { class: "error", role: "alert", "{p}" } }
+            Field { id: "purpose", label: "What is it for?", value: purpose, error: error_for("purpose") }
+            Field { id: "start", label: "Starts", value: start, kind: "datetime-local", error: error_for("start") }
+            Field { id: "end", label: "Ends", value: end, kind: "datetime-local", error: error_for("end") }
             Choice { id: "zone", label: "Time zone of these times", value: zone_name, options: zones }
-            Field { id: "place", label: "Place", value: place }
-            Field { id: "address", label: "Address", value: address }
-            Field { id: "telehealth", label: "Telehealth link (if it is a video call)", value: url, kind: "url" }
+            Field { id: "place", label: "Place", value: place, error: error_for("place") }
+            Field { id: "address", label: "Address", value: address, error: error_for("address") }
+            Field { id: "telehealth", label: "Telehealth link (if it is a video call)", value: url, kind: "url", error: error_for("telehealth") }
             fieldset {
                 legend { "Care team members at this appointment" }
                 if team.is_empty() { Empty { text: "No care team members yet." } }
@@ -433,13 +454,29 @@ pub fn AppointmentForm(id: Option<ItemId>) -> Element {
                 }
             }
             Choice { id: "status", label: "Status", value: status, options: statuses }
-            Field { id: "support", label: "Support person coming along", value: support }
-            Field { id: "transport", label: "Getting there", value: transport }
-            TextField { id: "appt-notes", label: "Anything else", value: notes }
+            Field { id: "support", label: "Support person coming along", value: support, error: error_for("support") }
+            Field { id: "transport", label: "Getting there", value: transport, error: error_for("transport") }
+            TextField { id: "appt-notes", label: "Anything else", value: notes, error: error_for("appt-notes") }
             div { class: "actions",
                 button { r#type: "submit", class: "button", "Save" }
                 GoTo { to: Screen::Appointments, label: "Back without saving" }
             }
         }
     }
+}
+
+/// The appointment form's field for a field named in a validation error (None: not on the form).
+fn form_field(field: &str) -> Option<&'static str> {
+    Some(match field {
+        "purpose" => "purpose",
+        "start" => "start",
+        "end" => "end",
+        "place.name" => "place",
+        "place.address" => "address",
+        "place.telehealth_url" => "telehealth",
+        "support_person" => "support",
+        "transport" => "transport",
+        "notes" => "appt-notes",
+        _ => return None,
+    })
 }
