@@ -540,6 +540,13 @@ fn a_time_conflict_is_badged_and_shown_as_two_whole_slots_in_plain_words() {
     assert!(html.contains("Sat 28 Nov, 14:00–14:30"), "{html}");
     assert!(html.contains("Sat 28 Nov, 10:00–10:30") && html.contains("set by Sam Rivera"));
     assert!(!html.contains("{\\\"start"), "no raw values: {html}");
+    let today = render(Screen::Today, base(c.clone()));
+    assert!(
+        today.contains(
+            "Two people changed “Psychiatrist review” at the same time: pick the one to keep."
+        ),
+        "Needs attention says so, first:\n{today}"
+    );
     for screen in [Screen::Today, Screen::Appointments] {
         let html = render(screen.clone(), base(c.clone()));
         assert!(

@@ -424,6 +424,51 @@ try {
     await second.close();
   });
 
+  await test("9. two people move one appointment at once: badged where they look, settled as a whole slot", async () => {
+    const m = manager.page, c = consumer.page;
+    await tab(m, "Appointments");
+    const title = (await m.locator("button.row.appointment .row-title").first().innerText()).trim();
+    const move = async (page, start, end) => {
+      await tab(page, "Appointments");
+      await page.locator("button.row.appointment").filter({ hasText: title }).first().click();
+      await page.getByRole("button", { name: "Edit details" }).click();
+      await page.getByLabel("Starts").fill(start);
+      await page.getByLabel("Ends").fill(end);
+      await page.getByRole("button", { name: "Save", exact: true }).click();
+      await page.getByRole("heading", { name: "Where" }).waitFor({ timeout: WAIT });
+    };
+    // The case manager moves it while offline; the consumer moves it too, and syncs first.
+    await manager.context.setOffline(true);
+    await move(m, "2027-05-03T10:00", "2027-05-03T10:30");
+    await move(c, "2027-05-03T14:00", "2027-05-03T14:30");
+    await c.getByRole("button", { name: "Sync now" }).click();
+    await synced(c);
+    await manager.context.setOffline(false);
+    await m.getByRole("button", { name: "Sync now" }).click();
+    await synced(m);
+    // Badged on the tab bar and on the card; on Today too.
+    await m.getByRole("button", { name: "Appointments, 1 to settle" }).waitFor({ timeout: WAIT });
+    await tab(m, "Today");
+    await m.getByText("Two people changed").first().waitFor({ timeout: WAIT });
+    await shot(m, "17-conflict-on-today");
+    await tab(m, "Appointments");
+    const card = m.locator("button.row.appointment").filter({ hasText: title }).first();
+    await card.getByText("Two people changed this").waitFor({ timeout: WAIT });
+    await card.click();
+    const conflict = m.locator(".conflict-item");
+    await conflict.getByText("Mon 3 May, 10:00–10:30").waitFor({ timeout: WAIT });
+    await conflict.getByText("Mon 3 May, 14:00–14:30").waitFor({ timeout: WAIT });
+    await shot(m, "18-conflict-two-whole-slots");
+    mark("two whole slots, in plain words");
+    // Keep the consumer's: its start and its end, together.
+    await conflict.locator(".choice").filter({ hasText: "14:00–14:30" }).getByRole("button", { name: "Keep this" }).click();
+    await conflict.first().waitFor({ state: "detached", timeout: WAIT });
+    await m.getByText(/14:00.?–.?14:30/).first().waitFor({ timeout: WAIT });
+    assert.equal(await m.getByText(/10:00.?–.?10:30/).count(), 0, "nothing of the other slot is left");
+    assert.equal(await m.getByRole("button", { name: /to settle/ }).count(), 0, "the badge goes");
+    mark("settled as a whole slot");
+  });
+
   await test("5. every main screen: no serious or critical accessibility violations", async () => {
     const problems = [];
     const start = await phone(browser);
@@ -480,6 +525,29 @@ try {
     assert.ok(overflow <= 1, `no sideways scrolling at 200% text (overflow ${overflow}px)`);
     assert.deepEqual(problems, [], "serious or critical accessibility violations");
   });
+  await test("10. the consumer removes the carer; the carer gets one message and keeps nothing of the circle", async () => {
+    const c = consumer.page, s = carer.page;
+    // Earlier messages (test 4's) read and dismissed first.
+    while (await s.locator(".banner.notice").count()) {
+      await s.locator(".banner.notice").first().getByRole("button", { name: "OK" }).click();
+    }
+    await more(c, /^Circle/);
+    await c.getByRole("button", { name: "Remove Sam Rivera from the circle" }).click();
+    await c.getByRole("button", { name: "Yes, remove them" }).click();
+    await c.getByRole("button", { name: "Remove Sam Rivera from the circle" }).waitFor({ state: "detached", timeout: WAIT });
+    mark("removed");
+    await s.getByRole("button", { name: "Sync now" }).click();
+    const told = s.getByRole("alert").filter({ hasText: "You are no longer in" });
+    await told.first().waitFor({ timeout: WAIT });
+    await s.waitForTimeout(500);
+    assert.equal(await told.count(), 1, "one message, not one per document");
+    assert.equal(await s.getByRole("alert").filter({ hasText: "Your access to the" }).count(), 0, "no per-document messages");
+    await shot(s, "19-removed-one-message");
+    await tab(s, "Notes");
+    assert.equal(await s.getByText(noteText).count(), 0, "the circle's notes are gone from the device");
+    mark("one message; the copies are gone");
+  });
+
   await test("the content security policy refused nothing the app needs", async () => {
     assert.deepEqual(cspViolations, [], "content security policy violations");
   });

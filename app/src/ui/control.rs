@@ -553,6 +553,15 @@ async fn publish(core: &CareCircle, shown: Option<CircleId>, snapshot: &mut Sign
     snapshot.set(next);
 }
 
+/// A circle as a sentence names it: "Alex's circle" for a circle named after its person.
+fn circle_name(name: &str) -> String {
+    if name.to_lowercase().contains("circle") {
+        name.to_string()
+    } else {
+        format!("{name}’s circle")
+    }
+}
+
 /// Where unsynced words of a withdrawn document went.
 const KEPT_WORDS: &str =
     "What you wrote that had not synced is kept for you under More, \"Kept on this device\".";
@@ -564,7 +573,8 @@ fn notices_for(report: &SyncReport) -> Vec<Notice> {
     for (name, _) in &report.left {
         out.push(Notice {
             text: format!(
-                "You are no longer in {name}. The copies of its record on this device have been deleted."
+                "You are no longer in {}. The copies of its record on this device have been deleted.",
+                circle_name(name)
             ),
         });
     }

@@ -215,6 +215,12 @@ mod tests {
             "a sync waiting on a dead network is offline"
         );
         s.offline = false;
+        assert_eq!(
+            status_line(&s, Zone::UTC),
+            "Syncing… · 3 changes waiting",
+            "what waits stays said while a sync is under way"
+        );
+        s.waiting = 0;
         assert_eq!(status_line(&s, Zone::UTC), "Syncing…");
     }
 

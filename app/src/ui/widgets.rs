@@ -85,6 +85,21 @@ pub fn within(texts: &[(&str, usize)]) -> bool {
     texts.iter().all(|(t, max)| t.chars().count() <= *max)
 }
 
+/// Why a text cannot be saved as it is (empty, or over `max` characters), in plain words; the
+/// form keeps the text and shows this beside its field.
+pub fn text_problem(text: &str, max: usize, what: &str) -> Option<String> {
+    let used = text.chars().count();
+    if text.trim().is_empty() {
+        Some(format!("Please write {what}."))
+    } else if used > max {
+        Some(format!(
+            "This is {used} characters; the most is {max}. Please shorten it: nothing has been saved yet."
+        ))
+    } else {
+        None
+    }
+}
+
 /// A labelled multi-line input bound to a signal.
 #[component]
 pub fn TextField(
@@ -192,9 +207,23 @@ pub fn Empty(text: String) -> Element {
 /// Shown when a document is not shared with me (or not on this device yet).
 #[component]
 pub fn NotShared(what: String) -> Element {
+    let snap = use_snapshot();
+    if snap.read().circle.is_none() {
+        return rsx! {
+            div { class: "card notice", role: "status",
+                p { "You are not in a circle on this device. Join one with an invite code, or start one, from Today." }
+            }
+        };
+    }
+    // "notes", "questions": plural nouns.
+    let (verb, it, has) = if what.ends_with('s') {
+        ("are", "they", "have")
+    } else {
+        ("is", "it", "has")
+    };
     rsx! {
         div { class: "card notice", role: "status",
-            p { "The {what} is not on this device: it has not been shared with you, or the person this circle is for changed who can see it. Ask them if you think you need it." }
+            p { "The {what} {verb} not on this device: {it} {has} not been shared with you, or the person this circle is for changed who can see it. Ask them if you think you need it." }
         }
     }
 }

@@ -8,7 +8,8 @@ use dioxus::prelude::*;
 use crate::ui::control::Action;
 use crate::ui::format;
 use crate::ui::widgets::{
-    Choice, Empty, NotShared, Section, TextField, appointment_choices, use_snapshot, within,
+    Choice, Empty, NotShared, Section, TextField, appointment_choices, text_problem, use_snapshot,
+    within,
 };
 
 /// The notes screen.
@@ -17,6 +18,7 @@ pub fn NotesScreen() -> Element {
     let snap = use_snapshot();
     let actions = use_coroutine_handle::<Action>();
     let mut text = use_signal(String::new);
+    let mut problem = use_signal(|| None::<String>);
     let appointment = use_signal(String::new);
     let s = snap.read();
     let Some(c) = s.circle.clone() else {
@@ -55,14 +57,15 @@ pub fn NotesScreen() -> Element {
         form { class: "card", onsubmit: move |e: FormEvent| {
                 e.prevent_default();
                 let t = text();
-                // Empty or over the limit: nothing is sent and the text stays.
-                if t.trim().is_empty() || !within(&[(&t, MAX_LONG_TEXT_CHARS)]) { return; }
+                // Empty or over the limit: nothing is sent, the text stays, the reason beside it.
+                problem.set(text_problem(&t, MAX_LONG_TEXT_CHARS, "the note"));
+                if problem().is_some() { crate::ui::platform::focus("note-text"); return; }
                 let a = appointment();
                 actions.send(Action::AddNote { text: t.trim().to_string(), appointment: (!a.is_empty()).then(|| ItemId::from(a.as_str())) });
                 text.set(String::new());
             },
             h2 { "Add a note" }
-            TextField { id: "note-text", label: "Note", value: text }
+            TextField { id: "note-text", label: "Note", value: text, error: problem() }
             Choice { id: "note-appointment", label: "About an appointment?", value: appointment, options: appts }
             button { r#type: "submit", class: "button", "Save note" }
             p { class: "fineprint", "Notes are saved on this device first and shared when you are online." }

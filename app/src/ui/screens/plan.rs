@@ -249,10 +249,12 @@ fn GoalForm(goal: Goal, title: String) -> Element {
         .collect();
     let key = goal.id.to_string();
     let fresh = goal.goal.is_empty();
+    let mut empty = use_signal(|| false);
     rsx! {
         form { class: "subform", onsubmit: move |e: FormEvent| {
                 e.prevent_default();
-                if text().trim().is_empty() { return; }
+                if text().trim().is_empty() { empty.set(true); crate::ui::platform::focus(&format!("goal-{}", goal.id)); return; }
+                empty.set(false);
                 let mut g = goal.clone();
                 g.goal = text().trim().to_string();
                 g.life_area = LifeArea::parse(&area()).unwrap_or_default();
@@ -266,7 +268,7 @@ fn GoalForm(goal: Goal, title: String) -> Element {
                 }
             },
             h3 { "{title}" }
-            Field { id: "goal-{key}", label: "Goal", value: text }
+            Field { id: "goal-{key}", label: "Goal", value: text, error: empty().then(|| "Please write the goal.".to_string()) }
             Choice { id: "goal-area-{key}", label: "Area of life", value: area, options: areas }
             Choice { id: "goal-status-{key}", label: "Where it stands", value: status, options: statuses }
             TextField { id: "goal-strategies-{key}", label: "How (one step per line)", value: strategies }
@@ -349,10 +351,13 @@ fn ReviewForm(review: Option<PastReview>, on_done: Option<EventHandler<()>>) -> 
     let changes = use_signal(|| opened.peek().changes.clone());
     let met = use_signal(|| opened.peek().goals_met_and_service_needed.clone());
     let key = opened.peek().id.to_string();
+    let mut empty = use_signal(|| false);
+    let date_id = format!("rv-date-{key}");
     rsx! {
         form { class: "subform", onsubmit: move |e: FormEvent| {
                 e.prevent_default();
-                if date().is_empty() { return; }
+                if date().is_empty() { empty.set(true); crate::ui::platform::focus(&date_id); return; }
+                empty.set(false);
                 let before = opened();
                 let saved = PastReview { id: before.id.clone(), date: date(), what_worked: worked(), changes: changes(), goals_met_and_service_needed: met() };
                 actions.send(Action::SaveReview(Box::new(Edited { opened: before, saved })));
@@ -363,7 +368,7 @@ fn ReviewForm(review: Option<PastReview>, on_done: Option<EventHandler<()>>) -> 
                 }
             },
             h3 { if fresh { "Record a review" } else { "Edit the review" } }
-            Field { id: "rv-date-{key}", label: "Date of the review", value: date, kind: "date" }
+            Field { id: "rv-date-{key}", label: "Date of the review", value: date, kind: "date", error: empty().then(|| "Please give the date of the review.".to_string()) }
             TextField { id: "rv-worked-{key}", label: "What worked", value: worked }
             TextField { id: "rv-changes-{key}", label: "What changed", value: changes }
             TextField { id: "rv-met-{key}", label: "Goals met and services still needed", value: met }
@@ -461,10 +466,13 @@ fn ReferralForm(referral: Option<Referral>, on_done: Option<EventHandler<()>>) -
     let mut consent = use_signal(|| opened.peek().consent_given);
     let on = use_signal(|| opened.peek().referred_on.clone().unwrap_or_default());
     let key = opened.peek().id.to_string();
+    let mut empty = use_signal(|| false);
+    let agency_id = format!("ref-agency-{key}");
     rsx! {
         form { class: "subform", onsubmit: move |e: FormEvent| {
                 e.prevent_default();
-                if agency().trim().is_empty() { return; }
+                if agency().trim().is_empty() { empty.set(true); crate::ui::platform::focus(&agency_id); return; }
+                empty.set(false);
                 let d = on();
                 let before = opened();
                 let saved = Referral {
@@ -479,7 +487,7 @@ fn ReferralForm(referral: Option<Referral>, on_done: Option<EventHandler<()>>) -
                 }
             },
             h3 { if fresh { "Add a referral" } else { "Edit the referral" } }
-            Field { id: "ref-agency-{key}", label: "Service referred to", value: agency }
+            Field { id: "ref-agency-{key}", label: "Service referred to", value: agency, error: empty().then(|| "Please name the service.".to_string()) }
             Field { id: "ref-reason-{key}", label: "Why", value: reason }
             Check { id: "ref-consent-{key}", label: "The consumer agreed to this referral", checked: consent }
             Field { id: "ref-on-{key}", label: "Referred on", value: on, kind: "date" }

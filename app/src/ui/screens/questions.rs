@@ -1,5 +1,6 @@
 //! Questions to ask: add (for an appointment or a person), mark asked, answer, close.
 
+use carecircle_shared::limits::MAX_SHORT_TEXT_CHARS;
 use carecircle_shared::policy::ANSWERING_ROLES;
 use carecircle_shared::schema::{Question, QuestionStatus};
 use carecircle_shared::{DocKind, ItemId};
@@ -7,7 +8,7 @@ use dioxus::prelude::*;
 
 use crate::ui::control::Action;
 use crate::ui::widgets::{
-    Choice, Empty, Field, NotShared, Section, appointment_choices, use_snapshot,
+    Choice, Empty, Field, NotShared, Section, appointment_choices, text_problem, use_snapshot,
 };
 
 /// The questions screen.
@@ -16,6 +17,7 @@ pub fn QuestionsScreen() -> Element {
     let snap = use_snapshot();
     let actions = use_coroutine_handle::<Action>();
     let mut text = use_signal(String::new);
+    let mut problem = use_signal(|| None::<String>);
     let appointment = use_signal(String::new);
     let person = use_signal(String::new);
     let s = snap.read();
@@ -83,7 +85,9 @@ pub fn QuestionsScreen() -> Element {
         if writer { form { class: "card", onsubmit: move |e: FormEvent| {
                 e.prevent_default();
                 let t = text();
-                if t.trim().is_empty() { return; }
+                // Empty or over the limit: nothing is sent, the text stays, the reason beside it.
+                problem.set(text_problem(&t, MAX_SHORT_TEXT_CHARS, "the question"));
+                if problem().is_some() { crate::ui::platform::focus("q-text"); return; }
                 let a = appointment();
                 let p = person();
                 actions.send(Action::AddQuestion {
@@ -94,7 +98,7 @@ pub fn QuestionsScreen() -> Element {
                 text.set(String::new());
             },
             h2 { "Add a question" }
-            Field { id: "q-text", label: "Your question", value: text }
+            Field { id: "q-text", label: "Your question", value: text, error: problem() }
             Choice { id: "q-appointment", label: "For which appointment?", value: appointment, options: appts }
             Choice { id: "q-person", label: "For whom?", value: person, options: people }
             button { r#type: "submit", class: "button", "Add question" }

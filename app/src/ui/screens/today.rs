@@ -41,10 +41,33 @@ pub fn Today() -> Element {
             .map(|a| a.purpose.clone())
             .unwrap_or_else(|| "an appointment".into())
     };
-    let reminders: Vec<(String, Option<Screen>)> = c
-        .reminders
-        .iter()
-        .map(|r| match r {
+    // Conflicts first: until someone picks, the record shows one side without saying so.
+    let clashes = c.conflicts.iter().map(|(kind, x)| {
+        let item = match (kind, x.path.as_slice()) {
+            (carecircle_shared::DocKind::Appointments, [items, id, ..]) if items == "items" => {
+                Some(carecircle_shared::ItemId::from(id.as_str()))
+            }
+            _ => None,
+        };
+        match item {
+            Some(id) => (
+                format!(
+                    "Two people changed “{}” at the same time: pick the one to keep.",
+                    title_of(&id)
+                ),
+                Some(Screen::Appointment(id)),
+            ),
+            None => (
+                format!(
+                    "Two people changed the same thing in the {} at the same time: pick the one to keep.",
+                    kind.label().to_lowercase()
+                ),
+                Some(Screen::Changes),
+            ),
+        }
+    });
+    let reminders: Vec<(String, Option<Screen>)> = clashes
+        .chain(c.reminders.iter().map(|r| match r {
             Reminder::NotDoubleChecked(id) => (
                 format!(
                     "Double-check “{}”: nobody has confirmed it yet.",
@@ -79,7 +102,7 @@ pub fn Today() -> Element {
                 format!("The plan is due for review on {date}."),
                 Some(Screen::Plan),
             ),
-        })
+        }))
         .collect();
     let next_questions: Vec<_> = c
         .agenda
