@@ -102,22 +102,23 @@ impl SqliteLocalStore {
 fn upgrade_parts(c: &mut Connection) -> rusqlite::Result<()> {
     let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let mut old: Vec<(String, Part)> = Vec::new();
-    {
-        let mut stmt =
-            tx.prepare("SELECT id, snapshot FROM documents WHERE length(snapshot) > 0")?;
-        for row in stmt.query_map([], |r| {
+    for (query, snapshot) in [
+        (
+            "SELECT id, snapshot FROM documents WHERE length(snapshot) > 0",
+            true,
+        ),
+        (
+            "SELECT document_id, data FROM chunks ORDER BY document_id, seq",
+            false,
+        ),
+    ] {
+        let mut stmt = tx.prepare(query)?;
+        let rows = stmt.query_map([], |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
-        })? {
+        })?;
+        for row in rows {
             let (doc, bytes) = row?;
-            old.push((doc, Part::new(bytes, true)));
-        }
-        let mut stmt =
-            tx.prepare("SELECT document_id, data FROM chunks ORDER BY document_id, seq")?;
-        for row in stmt.query_map([], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
-        })? {
-            let (doc, bytes) = row?;
-            old.push((doc, Part::new(bytes, false)));
+            old.push((doc, Part::new(bytes, snapshot)));
         }
     }
     if old.is_empty() {
