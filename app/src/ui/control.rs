@@ -428,13 +428,16 @@ pub async fn run(
 }
 
 impl Action {
-    /// Actions after which a sync already under way no longer applies.
+    /// Actions after which a sync already under way no longer applies (joining or starting a
+    /// circle included: a circle list fetched before it would make the new circle look left).
     fn restarts_sync(&self) -> bool {
         matches!(
             self,
             Action::SetServer(_)
                 | Action::SignIn { .. }
                 | Action::Register { .. }
+                | Action::Join { .. }
+                | Action::CreateCircle { .. }
                 | Action::Leave
                 | Action::CheckSignOut
                 | Action::SignOut { .. }
