@@ -48,6 +48,8 @@ pub struct SyncRun {
     report: SyncReport,
     stage: Stage,
     members: Members,
+    /// The circles and documents known when the circle list was asked for.
+    asked_with: (Vec<CircleId>, Vec<DocumentId>),
 }
 
 /// Whose member list a sync run refreshes at its end.
@@ -159,6 +161,7 @@ impl CareCircle {
                 Stage::Circles
             },
             members,
+            asked_with: Default::default(),
         }
     }
 
@@ -168,7 +171,16 @@ impl CareCircle {
         loop {
             match &mut run.stage {
                 Stage::Register => return Ok(Some(SyncStep::Register(self.actor()?))),
-                Stage::Circles => return Ok(Some(SyncStep::Circles)),
+                Stage::Circles => {
+                    // What the answer is compared with: circles and documents known now. One
+                    // added while the request is on its way (joined here or in another tab) is
+                    // not in the answer, and is not "left".
+                    run.asked_with = (
+                        self.circles.iter().map(|c| c.id).collect(),
+                        self.docs.keys().copied().collect(),
+                    );
+                    return Ok(Some(SyncStep::Circles));
+                }
                 Stage::Docs {
                     batches,
                     live,
@@ -228,7 +240,9 @@ impl CareCircle {
                 run.stage = Stage::Circles;
             }
             SyncAnswer::Circles(fetched) => {
-                self.take_circles(fetched, &mut run.report).await?;
+                let asked_with = std::mem::take(&mut run.asked_with);
+                self.take_circles(fetched, &asked_with, &mut run.report)
+                    .await?;
                 let ids: Vec<DocumentId> = self.docs.keys().copied().collect();
                 let mut batches: Vec<Vec<DocumentId>> = ids
                     .chunks(Limits::DEFAULT.max_docs_per_sync)
@@ -285,10 +299,11 @@ impl CareCircle {
     /// documents deleted here.
     async fn take_circles(
         &mut self,
-        fetched: Vec<CircleSummary>,
+        mut fetched: Vec<CircleSummary>,
+        (circles, docs): &(Vec<CircleId>, Vec<DocumentId>),
         report: &mut SyncReport,
     ) -> AppResult<()> {
-        for c in &self.circles {
+        for c in self.circles.iter().filter(|c| circles.contains(&c.id)) {
             if !fetched.iter().any(|f| f.id == c.id) {
                 let docs = c.documents.iter().map(|d| d.id).collect();
                 report.left.push((c.name.clone(), docs));
@@ -301,11 +316,17 @@ impl CareCircle {
         let gone: Vec<(DocumentId, DocKind)> = self
             .docs
             .iter()
-            .filter(|(id, _)| !listed.contains(id))
+            .filter(|(id, _)| docs.contains(id) && !listed.contains(id))
             .map(|(id, d)| (*id, d.kind()))
             .collect();
         for (id, kind) in gone {
             self.forget(id, kind, None, report).await?;
+        }
+        // Circles that arrived while the request was on its way stay.
+        for c in &self.circles {
+            if !circles.contains(&c.id) && !fetched.iter().any(|f| f.id == c.id) {
+                fetched.push(c.clone());
+            }
         }
         self.adopt_circles(fetched, true).await
     }

@@ -1208,3 +1208,60 @@ async fn reviews_and_referrals_are_saved_once_edited_and_removed() {
         assert!(history.iter().any(|h| h == what), "{what} in {history:?}");
     }
 }
+
+/// A circle joined while a sync's circle list is on its way (here, or in another tab) is not
+/// taken for one the member left: nothing of it is deleted, no "no longer in" message.
+#[tokio::test]
+async fn a_circle_joined_during_a_sync_is_not_taken_for_one_left() {
+    let server = TestServer::start().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let (mut cm, mut consumer, _first) = cm_and_consumer(dir.path(), &server.base, "race").await;
+    consumer.sync().await.expect("sync");
+    let second = cm
+        .create_circle("Second", Role::CaseManager)
+        .await
+        .expect("circle");
+    cm.sync().await.expect("sync");
+    let code = cm
+        .invite(second, Role::Consumer, None)
+        .await
+        .expect("invite")
+        .code;
+    let mut run = consumer.sync_begin(carecircle_app::engine::Members::None);
+    let step = consumer
+        .sync_next(&mut run)
+        .await
+        .expect("next")
+        .expect("a request");
+    // The circle list is answered before the join...
+    let answer = step.send(consumer.client()).await.expect("answered");
+    consumer.join(&code, None).await.expect("join");
+    // ...and taken in after it.
+    consumer
+        .sync_answer(&mut run, answer)
+        .await
+        .expect("taken in");
+    let result = loop {
+        match consumer.sync_next(&mut run).await.expect("next") {
+            Some(step) => {
+                let answer = step.send(consumer.client()).await.expect("answered");
+                consumer
+                    .sync_answer(&mut run, answer)
+                    .await
+                    .expect("taken in");
+            }
+            None => break Ok(()),
+        }
+    };
+    let report = consumer.sync_end(run, result).await.expect("ended");
+    assert!(
+        report.left.is_empty() && report.deleted.is_empty(),
+        "{report:?}"
+    );
+    assert!(consumer.circle(second).is_ok(), "the new circle stays");
+    consumer.sync().await.expect("sync");
+    assert!(
+        consumer.view::<Appointments>(second).is_ok(),
+        "its documents arrive"
+    );
+}
