@@ -710,3 +710,51 @@ fn kept_words_are_shown_with_the_reason_and_the_ways_forward() {
         "a seen refusal has no banner"
     );
 }
+
+#[test]
+fn written_copies_say_with_whom_and_carry_the_whole_plan() {
+    use carecircle_shared::schema::{PastReview, Referral};
+    let mut c = loaded_circle();
+    let plan = c.plan.as_mut().expect("fixture");
+    plan.crisis.who_to_contact = vec![ItemId::from("gp")];
+    let review = PastReview {
+        id: ItemId::from("review-1"),
+        date: "2026-10-01".into(),
+        what_worked: "Walking every morning".into(),
+        ..PastReview::default()
+    };
+    plan.review.past.insert(review.id.clone(), review);
+    let referral = Referral {
+        id: ItemId::from("referral-1"),
+        agency: "Housing support".into(),
+        reason: "A stable place to live".into(),
+        consent_given: true,
+        referred_on: Some("2026-11-02".into()),
+    };
+    plan.ending.referrals.insert(referral.id.clone(), referral);
+    plan.ending.how_to_return = "Call the intake line".into();
+    let copy = render(Screen::Written(Written::Plan), base(c.clone()));
+    for expected in [
+        "Who to contact",
+        "Dr Priya Shah",
+        "Review on 2026-10-01",
+        "What worked: Walking every morning",
+        "Housing support",
+        "(with consent)",
+        "referred on 2026-11-02",
+        "How to come back to the service: Call the intake line",
+    ] {
+        assert!(
+            copy.contains(expected),
+            "{expected} missing from the plan copy:\n{copy}"
+        );
+    }
+    let copy = render(
+        Screen::Written(Written::Appointment(ItemId::from("appt-1"))),
+        base(c),
+    );
+    assert!(
+        copy.contains(">With<") && copy.contains("Dr Priya Shah"),
+        "{copy}"
+    );
+}

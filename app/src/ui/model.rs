@@ -251,6 +251,26 @@ impl CircleView {
         self.appointments.as_ref()?.items.get(id).cloned()
     }
 
+    /// Care team members named by id, as "Name (role)"; ids no longer in the team are skipped.
+    pub fn team_people(&self, ids: &[ItemId]) -> Vec<String> {
+        let Some(team) = &self.team else {
+            return Vec::new();
+        };
+        ids.iter()
+            .filter_map(|id| team.members.get(id))
+            .map(|m| {
+                let mut s = m.name.clone();
+                if !m.role_title.is_empty() {
+                    s.push_str(&format!(" ({})", m.role_title));
+                }
+                if !m.phone.is_empty() {
+                    s.push_str(&format!(" — {}", m.phone));
+                }
+                s
+            })
+            .collect()
+    }
+
     /// The questions for an appointment (asked for it, or linked to it), oldest first.
     pub fn questions_for(&self, a: &Appointment) -> Vec<Question> {
         let mut out: Vec<Question> = self

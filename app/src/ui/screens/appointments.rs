@@ -132,13 +132,7 @@ pub fn AppointmentDetail(id: ItemId) -> Element {
             GoTo { to: Screen::Appointments, label: "Back to appointments" }
         };
     };
-    let team = c.team.clone().unwrap_or_default();
-    let people: Vec<String> = a
-        .with_team
-        .iter()
-        .filter_map(|t| team.members.get(t))
-        .map(|m| format!("{} ({})", m.name, m.role_title))
-        .collect();
+    let people = c.team_people(&a.with_team);
     let linked = c.questions_for(&a);
     let checked = a
         .double_checked_at

@@ -62,14 +62,7 @@ pub fn PlanScreen() -> Element {
     };
     drop(s);
     let can_write = c.can_write(DocKind::Plan);
-    let team = c.team.clone().unwrap_or_default();
-    let crisis_people: Vec<String> = plan
-        .crisis
-        .who_to_contact
-        .iter()
-        .filter_map(|id| team.members.get(id))
-        .map(|m| format!("{} — {}", m.name, m.phone))
-        .collect();
+    let crisis_people = c.team_people(&plan.crisis.who_to_contact);
     let history = c.history.get(&DocKind::Plan).cloned().unwrap_or_default();
     let a = &plan.assessment;
     let sections = [

@@ -31,6 +31,10 @@ pub fn WrittenScreen(what: Written) -> Element {
             };
             let mut goals: Vec<_> = p.goals.values().cloned().collect();
             goals.sort_by_key(|g| g.life_area);
+            let crisis_people = c.team_people(&p.crisis.who_to_contact);
+            let mut reviews: Vec<_> = p.review.past.values().cloned().collect();
+            reviews.sort_by(|a, b| b.date.cmp(&a.date));
+            let referrals: Vec<_> = p.ending.referrals.values().cloned().collect();
             rsx! {
                 h1 { "Individual service plan — {c.summary.name}" }
                 h2 { "Assessment" }
@@ -59,15 +63,42 @@ pub fn WrittenScreen(what: Written) -> Element {
                 }
                 h2 { "Review" }
                 p { "Next review: {p.review.next_review_date.clone().unwrap_or_else(|| \"not set\".into())}" }
+                for r in reviews {
+                    div { key: "{r.id}", class: "print-block",
+                        h3 { "Review on {r.date}" }
+                        if !r.what_worked.is_empty() { p { "What worked: {r.what_worked}" } }
+                        if !r.changes.is_empty() { p { "What changed: {r.changes}" } }
+                        if !r.goals_met_and_service_needed.is_empty() { p { "Goals met and services still needed: {r.goals_met_and_service_needed}" } }
+                    }
+                }
                 h2 { "If things get difficult" }
                 p { "Early warning signs: {p.crisis.warning_signs}" }
                 p { "What helps: {p.crisis.what_helps}" }
+                h3 { "Who to contact" }
+                if crisis_people.is_empty() { p { "Nobody named in the plan yet." } }
+                ul { for person in crisis_people { li { key: "{person}", "{person}" } } }
                 p { "Other contacts: {p.crisis.other_contacts}" }
                 h2 { "Supports and respite" }
                 p { "{p.supports.supports}" }
                 p { "Respite: {p.supports.respite}" }
                 h2 { "Treatment" }
                 p { "{p.treatment_summary}" }
+                h2 { "Ending involvement" }
+                if !p.ending.decided_with.is_empty() { p { "Decided together with: {p.ending.decided_with}" } }
+                if !p.ending.explanation.is_empty() { p { "{p.ending.explanation}" } }
+                if !p.ending.how_to_return.is_empty() { p { "How to come back to the service: {p.ending.how_to_return}" } }
+                h3 { "Referrals" }
+                if referrals.is_empty() { p { "None." } }
+                ul {
+                    for r in referrals {
+                        li { key: "{r.id}",
+                            "{r.agency}"
+                            if !r.reason.is_empty() { " — {r.reason}" }
+                            if r.consent_given { " (with consent)" } else { " (consent not given)" }
+                            if let Some(d) = &r.referred_on { ", referred on {d}" }
+                        }
+                    }
+                }
             }
         }
         Written::Appointment(id) => {
@@ -75,11 +106,16 @@ pub fn WrittenScreen(what: Written) -> Element {
                 return rsx! { NotShared { what: "appointment" } };
             };
             let qs = c.questions_for(&a);
+            let people = c.team_people(&a.with_team);
             rsx! {
                 h1 { "{a.purpose}" }
                 p { class: "lead", "{format::appointment_time(&a, zone)}" }
                 p { "{a.place.name}" }
                 p { "{a.place.address}" }
+                if !people.is_empty() {
+                    h2 { "With" }
+                    ul { for person in people { li { key: "{person}", "{person}" } } }
+                }
                 if !a.place.telehealth_url.is_empty() { p { "Telehealth: {a.place.telehealth_url}" } }
                 if !a.support_person.is_empty() { p { "Support person: {a.support_person}" } }
                 if !a.transport.is_empty() { p { "Getting there: {a.transport}" } }
