@@ -606,10 +606,10 @@ fn cancelling_an_appointment_asks_first() {
     assert!(!html.contains("Yes, cancel it"), "{html}");
 }
 
-#[test]
-fn reviews_referrals_and_goals_can_be_edited_and_removed_by_those_who_write_the_plan() {
+/// A past review on 2026-10-01 and a referral to "Housing support" (with consent, referred on
+/// 2026-11-02) in the fixture's plan.
+fn with_review_and_referral(c: &mut CircleView) {
     use carecircle_shared::schema::{PastReview, Referral};
-    let mut c = loaded_circle();
     let plan = c.plan.as_mut().expect("fixture");
     let review = PastReview {
         id: ItemId::from("review-1"),
@@ -623,9 +623,15 @@ fn reviews_referrals_and_goals_can_be_edited_and_removed_by_those_who_write_the_
         agency: "Housing support".into(),
         reason: "A stable place to live".into(),
         consent_given: true,
-        referred_on: None,
+        referred_on: Some("2026-11-02".into()),
     };
     plan.ending.referrals.insert(referral.id.clone(), referral);
+}
+
+#[test]
+fn reviews_referrals_and_goals_can_be_edited_and_removed_by_those_who_write_the_plan() {
+    let mut c = loaded_circle();
+    with_review_and_referral(&mut c);
     let page = render(Screen::Plan, base(c.clone()));
     for control in [
         "Edit the review on 2026-10-01",
@@ -713,25 +719,10 @@ fn kept_words_are_shown_with_the_reason_and_the_ways_forward() {
 
 #[test]
 fn written_copies_say_with_whom_and_carry_the_whole_plan() {
-    use carecircle_shared::schema::{PastReview, Referral};
     let mut c = loaded_circle();
+    with_review_and_referral(&mut c);
     let plan = c.plan.as_mut().expect("fixture");
     plan.crisis.who_to_contact = vec![ItemId::from("gp")];
-    let review = PastReview {
-        id: ItemId::from("review-1"),
-        date: "2026-10-01".into(),
-        what_worked: "Walking every morning".into(),
-        ..PastReview::default()
-    };
-    plan.review.past.insert(review.id.clone(), review);
-    let referral = Referral {
-        id: ItemId::from("referral-1"),
-        agency: "Housing support".into(),
-        reason: "A stable place to live".into(),
-        consent_given: true,
-        referred_on: Some("2026-11-02".into()),
-    };
-    plan.ending.referrals.insert(referral.id.clone(), referral);
     plan.ending.how_to_return = "Call the intake line".into();
     let copy = render(Screen::Written(Written::Plan), base(c.clone()));
     for expected in [
