@@ -213,10 +213,13 @@ fn Tabs() -> Element {
                     r#type: "button",
                     class: "tab",
                     "aria-current": if section_of(&current) == to { Some("page") } else { None },
-                    "aria-label": if badge(&to) > 0 { Some(format!("{label}, {} to settle", badge(&to))) } else { None },
                     onclick: move |_| screen.set(to.clone()),
                     "{label}"
-                    if badge(&to) > 0 { span { class: "tab-badge", "aria-hidden": "true", "{badge(&to)}" } }
+                    // Read as "Appointments, 1 to settle"; the visible name is where it starts.
+                    if badge(&to) > 0 {
+                        span { class: "tab-badge", "aria-hidden": "true", "{badge(&to)}" }
+                        span { class: "visually-hidden", ", {badge(&to)} to settle" }
+                    }
                 }
             }
         }
