@@ -1,8 +1,9 @@
 //! The sync engine: batched exchanges of every readable document until quiet, refusals kept
 //! recoverable, revoked copies deleted, back-off on network errors, no retry of 401/403.
 //!
-//! One call to [`CareCircle::sync`] is one exchange: each document's stored sync state is decoded
-//! at its start, kept only for its round trips, and stored after every answered round.
+//! One sync run (driven whole by [`CareCircle::sync`], or step by step by the screens) decodes
+//! each document's stored sync state when its batch starts, keeps it for its round trips, and
+//! stores it after every answered round.
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
@@ -380,7 +381,7 @@ impl CareCircle {
             let Some(mut state) = live.remove(&id) else {
                 continue;
             };
-            // Gone meanwhile (left, reset): nothing to apply.
+            // Gone meanwhile (left, removed): nothing to apply.
             let Some(kind) = self.docs.get(&id).map(Document::kind) else {
                 continue;
             };

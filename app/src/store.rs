@@ -88,9 +88,11 @@ pub struct RefusedEdit {
     pub message: String,
     /// When it was set aside.
     pub at: Timestamp,
-    /// The whole local copy as it was, with the refused edits (Automerge bytes).
+    /// Only what my unsynced changes touched, as a small document of its kind (Automerge
+    /// bytes; earlier versions kept the whole local copy here).
     pub copy: Vec<u8>,
-    /// Dealt with (reset, or the document was deleted): kept readable, no longer holds syncing back.
+    /// The person has seen the message (or the document was withdrawn, which has its own);
+    /// the words stay readable until they are deleted.
     pub resolved: bool,
 }
 
