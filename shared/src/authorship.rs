@@ -49,6 +49,14 @@ pub fn check_item_rules(
                     .all(|n| n.author == Some(member));
                 ok.then_some(())
                     .ok_or(ItemRuleError::NotAuthor { item: id.clone() })
+            })?;
+            each_changed(&b.information, &a.information, |id, old, new| {
+                let ok = [old, new]
+                    .into_iter()
+                    .flatten()
+                    .all(|i| i.added_by == Some(member));
+                ok.then_some(())
+                    .ok_or(ItemRuleError::NotAuthor { item: id.clone() })
             })
         }
         ItemRule::AuthorOnlyExceptAnswers => {

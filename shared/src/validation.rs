@@ -98,6 +98,12 @@ pub enum ValidationError {
         /// The field's name.
         field: &'static str,
     },
+    /// A link is not a web address.
+    #[error("{field} is not an http(s) address")]
+    BadLink {
+        /// The field's name.
+        field: &'static str,
+    },
     /// An item to change does not exist.
     #[error("item {item} does not exist")]
     NoSuchItem {
@@ -135,7 +141,8 @@ impl ValidationError {
             | Self::NotAllowed { field }
             | Self::UnsafeCharacters { field }
             | Self::UnknownZone { field }
-            | Self::WrongOffset { field } => Some(field),
+            | Self::WrongOffset { field }
+            | Self::BadLink { field } => Some(field),
             Self::EndBeforeStart { .. } => Some("end"),
             Self::BadItemId { .. } | Self::UnsupportedSchema { .. } | Self::NoSuchItem { .. } => {
                 None
@@ -163,6 +170,10 @@ impl ValidationError {
             }
             Self::BadDate { field } => format!("Please give a date for {}.", field_label(field)),
             Self::UnknownZone { .. } => "That time zone is not known.".into(),
+            Self::BadLink { field } => format!(
+                "{} should be a web address starting with https://.",
+                capitalised(&field_label(field))
+            ),
             Self::WrongOffset { .. } => {
                 "That time does not fit its time zone on that date; please enter it again.".into()
             }
@@ -291,6 +302,21 @@ fn max_chars(field: &'static str, value: &str, max: usize) -> Result<(), Validat
     // Byte length bounds char count from above: skip the count for the common short case.
     if value.len() > max && value.chars().count() > max {
         return Err(ValidationError::TooLong { field, max });
+    }
+    Ok(())
+}
+
+/// An optional web address: empty, or `https://…` / `http://…` without spaces, at most
+/// [`MAX_LONG_TEXT_CHARS`] (a link shown to people must not run scripts: no `javascript:`).
+pub fn optional_link(field: &'static str, value: &str) -> Result<(), ValidationError> {
+    if value.is_empty() {
+        return Ok(());
+    }
+    long(field, value)?;
+    let lower = value.to_ascii_lowercase();
+    let web = lower.starts_with("https://") || lower.starts_with("http://");
+    if !web || value.chars().any(|c| c.is_whitespace() || c.is_control()) || value.len() < 10 {
+        return Err(ValidationError::BadLink { field });
     }
     Ok(())
 }

@@ -387,6 +387,15 @@ pub struct AccessLogEntry {
     pub subject: Option<MemberId>,
     /// The detail of an access change or refusal code (e.g. "plan: none", "forbidden").
     pub detail: String,
+    /// The display name of who acted, kept after they leave or are removed.
+    #[serde(default)]
+    pub name: String,
+    /// When who acted stopped being a member (left or removed), if they have.
+    #[serde(default)]
+    pub removed_at: Option<Timestamp>,
+    /// The display name of the member acted upon, if any.
+    #[serde(default)]
+    pub subject_name: Option<String>,
 }
 
 /// `POST /v1/sync`: sync messages for many documents in one request.

@@ -571,6 +571,38 @@ async fn circles_invites_and_membership() {
             .as_deref(),
         Some("revoked")
     );
+    // The log keeps the removed carer's name and says when they were removed.
+    let log: Vec<AccessLogEntry> = consumer
+        .get(&format!("/v1/circles/{c}/access-log"))
+        .await
+        .ok();
+    let removal = log
+        .iter()
+        .find(|e| e.action == carecircle_shared::wire::LogAction::Revoke)
+        .expect("the removal is logged");
+    assert_eq!(removal.subject, Some(carer_s.member));
+    assert!(
+        removal
+            .subject_name
+            .as_deref()
+            .is_some_and(|n| !n.is_empty())
+    );
+    let by_carer: Vec<_> = log.iter().filter(|e| e.member == carer_s.member).collect();
+    assert!(
+        !by_carer.is_empty(),
+        "the carer's own entries are still there"
+    );
+    assert!(
+        by_carer
+            .iter()
+            .all(|e| e.removed_at.is_some() && !e.name.is_empty())
+    );
+    assert!(
+        log.iter()
+            .filter(|e| e.member != carer_s.member)
+            .all(|e| e.removed_at.is_none()),
+        "members still in the circle are not marked removed"
+    );
     let cm_id = detail
         .members
         .iter()

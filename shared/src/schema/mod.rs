@@ -19,13 +19,13 @@ use crate::policy::DocKind;
 use crate::validation::{Links, ValidationError};
 
 pub use appointments::{Appointment, AppointmentStatus, Appointments, Place, Slot};
-pub use notes::{Note, Notes};
+pub use notes::{Information, Note, Notes};
 pub use plan::{
-    AreaStatus, Areas, Assessment, AssessmentArea, AssessmentSection, Crisis, Ending, Goal,
-    GoalStatus, LifeArea, PastReview, Plan, Referral, Review, Supports,
+    AreaStatus, Areas, Assessment, AssessmentArea, AssessmentSection, Children, Crisis, Ending,
+    Goal, GoalStatus, LifeArea, PastReview, Plan, Referral, Review,
 };
 pub use questions::{Question, QuestionStatus, Questions};
-pub use team::{Organisation, Team, TeamMember};
+pub use team::{Organisation, ServiceContact, Supports, Team, TeamMember};
 
 /// The schema version this build reads and writes.
 pub const SCHEMA_VERSION: u64 = 1;

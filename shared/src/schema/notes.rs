@@ -1,4 +1,5 @@
-//! The `notes` document: dated notes, each with its author and an optional appointment link.
+//! The `notes` document: dated notes, each with its author and an optional appointment link, and
+//! the information the consumer and carers keep about the condition and the journey.
 
 use std::collections::BTreeMap;
 
@@ -18,6 +19,34 @@ pub struct Notes {
     pub schema: u64,
     /// Notes by id.
     pub items: BTreeMap<ItemId, Note>,
+    /// Information kept about the condition and the journey (links and notes), by id.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub information: BTreeMap<ItemId, Information>,
+}
+
+/// A piece of information someone keeps: a link to a fact sheet, a service, a book, with a
+/// note on why it matters. Only the person who added it changes it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Hydrate, Reconcile)]
+pub struct Information {
+    /// Same as the key it is stored under.
+    pub id: ItemId,
+    /// Who added it (only they may change it).
+    pub added_by: Option<MemberId>,
+    /// When it was added.
+    pub added_at: Timestamp,
+    /// What it is.
+    pub title: String,
+    /// Where to find it (an `https://` address), if anywhere.
+    pub link: String,
+    /// What it says, or why it is worth keeping.
+    pub note: String,
+}
+
+impl Keyed for Information {
+    fn id(&self) -> &ItemId {
+        &self.id
+    }
 }
 
 impl Default for Notes {
@@ -25,6 +54,7 @@ impl Default for Notes {
         Self {
             schema: SCHEMA_VERSION,
             items: BTreeMap::new(),
+            information: BTreeMap::new(),
         }
     }
 }
@@ -54,7 +84,7 @@ impl Keyed for Note {
 
 crate::parts!(Notes {
     fields: [schema],
-    items: [items]
+    items: [items, information]
 });
 
 impl DocSchema for Notes {
@@ -71,6 +101,11 @@ impl DocSchema for Notes {
                 Some(a) => Links::check(&links.appointments, "appointment_id", a),
                 None => Ok(()),
             }
+        })?;
+        v::changed_items("information", &before.information, &self.information, |i| {
+            v::required("title", &i.title)?;
+            v::optional_link("link", &i.link)?;
+            v::long("note", &i.note)
         })
     }
 }

@@ -28,8 +28,11 @@ pub struct Plan {
     pub treatment_summary: String,
     /// What to do in a crisis.
     pub crisis: Crisis,
-    /// Supports, respite, and dependent children.
-    pub supports: Supports,
+    /// Dependent children and the support arranged for them. (Supports and respite are the
+    /// carers' business too: they live in the `team` document, which carers read.)
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub children: Children,
     /// Ending involvement with the service.
     pub ending: Ending,
 }
@@ -280,13 +283,9 @@ pub struct Crisis {
     pub other_contacts: String,
 }
 
-/// Supports, respite, and dependent children.
+/// Dependent children.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Hydrate, Reconcile)]
-pub struct Supports {
-    /// Supports in place (psychosocial, peer, family...).
-    pub supports: String,
-    /// Respite arrangements.
-    pub respite: String,
+pub struct Children {
     /// Dependent children, if any.
     pub dependent_children: String,
     /// Support arranged for the children's wellbeing.
@@ -304,6 +303,10 @@ pub struct Ending {
     pub referrals: BTreeMap<ItemId, Referral>,
     /// Date the completion letter was sent (`YYYY-MM-DD`).
     pub completion_letter_sent_on: Option<String>,
+    /// Who sent it (name and role, as written on the letter).
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub completion_letter_sent_by: String,
     /// A copy of the completion letter.
     pub completion_letter: String,
     /// Family and others have been told involvement finished.
@@ -355,7 +358,7 @@ impl Default for Plan {
             review: Review::default(),
             treatment_summary: String::new(),
             crisis: Crisis::default(),
-            supports: Supports::default(),
+            children: Children::default(),
             ending: Ending::default(),
         }
     }
@@ -375,7 +378,7 @@ crate::parts!(Plan {
         review,
         treatment_summary,
         crisis,
-        supports,
+        children,
         ending
     ],
     items: [goals],
@@ -435,9 +438,7 @@ impl DocSchema for Plan {
             )?;
             Links::check_all(&links.team, "who_to_contact", &c.who_to_contact)
         })?;
-        v::changed_section(&before.supports, &self.supports, |s| {
-            v::long("supports", &s.supports)?;
-            v::long("respite", &s.respite)?;
+        v::changed_section(&before.children, &self.children, |s| {
             v::long("dependent_children", &s.dependent_children)?;
             v::long("support_for_children", &s.support_for_children)
         })?;
@@ -459,15 +460,18 @@ impl DocSchema for Plan {
                 &eb.decided_with,
                 &eb.explanation,
                 &eb.completion_letter_sent_on,
+                &eb.completion_letter_sent_by,
             ),
             &(
                 &e.decided_with,
                 &e.explanation,
                 &e.completion_letter_sent_on,
+                &e.completion_letter_sent_by,
             ),
             |_| {
                 v::short("decided_with", &e.decided_with)?;
                 v::long("explanation", &e.explanation)?;
+                v::short("completion_letter_sent_by", &e.completion_letter_sent_by)?;
                 v::optional_date("completion_letter_sent_on", &e.completion_letter_sent_on)
             },
         )?;

@@ -19,6 +19,37 @@ pub struct Team {
     pub members: BTreeMap<ItemId, TeamMember>,
     /// Organisations and agencies involved, by id.
     pub organisations: BTreeMap<ItemId, Organisation>,
+    /// Who to contact at the public mental health service when there is no case manager.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub service_contact: ServiceContact,
+    /// Supports and respite: the carers' business as much as the consumer's, so they are kept
+    /// here, where carers read by default, not in the plan.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub supports: Supports,
+}
+
+/// The public mental health service to contact when there is no case manager.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Hydrate, Reconcile)]
+pub struct ServiceContact {
+    /// The service's name (e.g. the area mental health service).
+    pub name: String,
+    /// Its phone number.
+    pub phone: String,
+    /// When it can be reached.
+    pub hours: String,
+    /// Anything else worth knowing (intake line, after hours).
+    pub notes: String,
+}
+
+/// Supports in place and respite arrangements.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Hydrate, Reconcile)]
+pub struct Supports {
+    /// Supports in place (psychosocial, peer, family, carer support...).
+    pub supports: String,
+    /// Respite arrangements.
+    pub respite: String,
 }
 
 impl Default for Team {
@@ -27,6 +58,8 @@ impl Default for Team {
             schema: SCHEMA_VERSION,
             members: BTreeMap::new(),
             organisations: BTreeMap::new(),
+            service_contact: ServiceContact::default(),
+            supports: Supports::default(),
         }
     }
 }
@@ -155,7 +188,7 @@ impl Team {
 }
 
 crate::parts!(Team {
-    fields: [schema],
+    fields: [schema, service_contact, supports],
     items: [members, organisations]
 });
 
@@ -167,6 +200,16 @@ impl DocSchema for Team {
     }
 
     fn validate_change(&self, before: &Self, _links: &Links) -> Result<(), ValidationError> {
+        v::changed_section(&before.service_contact, &self.service_contact, |c| {
+            for (field, value) in [("name", &c.name), ("phone", &c.phone), ("hours", &c.hours)] {
+                v::short(field, value)?;
+            }
+            v::long("notes", &c.notes)
+        })?;
+        v::changed_section(&before.supports, &self.supports, |s| {
+            v::long("supports", &s.supports)?;
+            v::long("respite", &s.respite)
+        })?;
         v::changed_items(
             "organisations",
             &before.organisations,

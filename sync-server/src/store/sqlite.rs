@@ -1177,20 +1177,33 @@ impl Store for SqliteStore {
             require_action(&me, CircleAction::ReadAccessLog)?;
             let mut stmt = tx
                 .prepare(
-                    "SELECT seq, at, account_id, device_id, action, kind, subject, detail FROM access_log
-                     WHERE circle_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3",
+                    // Names come from the accounts, so they stay readable after someone leaves
+                    // or is removed; their membership says when that was.
+                    "SELECT l.seq, l.at, l.account_id, l.device_id, l.action, l.kind, l.subject, l.detail,
+                            a.display_name, m.revoked_at, s.display_name
+                     FROM access_log l
+                     JOIN accounts a ON a.id = l.account_id
+                     LEFT JOIN memberships m ON m.circle_id = l.circle_id AND m.account_id = l.account_id
+                     LEFT JOIN accounts s ON s.id = l.subject
+                     WHERE l.circle_id = ?1 AND l.seq < ?2 ORDER BY l.seq DESC LIMIT ?3",
                 )
                 .map_err(db)?;
-            type Row = (i64, i64, String, Option<String>, String, Option<String>, Option<String>, String);
+            type Row = (
+                (i64, i64, String, Option<String>, String, Option<String>, Option<String>, String),
+                (String, Option<i64>, Option<String>),
+            );
             let rows: Vec<Row> = stmt
                 .query_map(params![circle.to_string(), before.unwrap_or(i64::MAX), limit as i64], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
+                    Ok((
+                        (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?),
+                        (r.get(8)?, r.get(9)?, r.get(10)?),
+                    ))
                 })
                 .map_err(db)?
                 .collect::<Result<_, _>>()
                 .map_err(db)?;
             rows.into_iter()
-                .map(|(seq, at, member, device, action, kind, subject, detail)| {
+                .map(|((seq, at, member, device, action, kind, subject, detail), (name, removed_at, subject_name))| {
                     Ok(AccessLogEntry {
                         seq,
                         at: Timestamp(at),
@@ -1200,6 +1213,9 @@ impl Store for SqliteStore {
                         kind: kind.map(|k| parse(&k)).transpose()?,
                         subject: subject.map(|s| parse(&s)).transpose()?,
                         detail,
+                        name,
+                        removed_at: removed_at.map(Timestamp),
+                        subject_name,
                     })
                 })
                 .collect()
