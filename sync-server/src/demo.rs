@@ -1,4 +1,6 @@
-//! Demo data: one circle (consumer, carer, case manager) with synthetic content in every document.
+//! Demo data: one full circle (consumer, carer, case manager) with synthetic content in every
+//! document, and the rest of the case manager's caseload: smaller circles, each with an
+//! appointment and a plan review date.
 //!
 //! Everything here is invented. Seeding is idempotent: a second run only prints the sign-ins.
 
@@ -32,6 +34,12 @@ fn sign_in_text() -> String {
             role.label()
         ));
     }
+    out.push_str(&format!(
+        "  Jordan's other {} circles' consumers: usernames {} to {}, same password\n",
+        CASELOAD.len(),
+        caseload_user(0),
+        caseload_user(CASELOAD.len() - 1)
+    ));
     out
 }
 
@@ -95,7 +103,117 @@ pub async fn seed(store: &dyn Store) -> ApiResult<String> {
         move |d| notes(d, s, &ids)
     })
     .await?;
+    for (i, name) in CASELOAD.iter().enumerate() {
+        let user = caseload_user(i);
+        let member = store.create_account(&user, name, &hash).await?;
+        let consumer = Caller {
+            member,
+            device: DeviceId::nil(),
+            display_name: name.to_string(),
+        };
+        let first = name.split(' ').next().unwrap_or(name).to_string();
+        let c = store
+            .create_circle(&consumer, &first, Role::Consumer)
+            .await?
+            .id;
+        let code = new_invite_code();
+        store
+            .create_invite(
+                &consumer,
+                c,
+                Role::CaseManager,
+                &hash_secret(&code),
+                now().plus_millis(60_000),
+            )
+            .await?;
+        store
+            .accept_invite(jordan, &hash_secret(&code), None)
+            .await?;
+        let day = (i as i64 % 12) + 1;
+        edit(store, jordan, c, DocKind::Appointments, move |d| {
+            small_circle(d, j, day, i)
+        })
+        .await?;
+        let review = date(if i.is_multiple_of(3) {
+            5
+        } else {
+            40 + i as i64
+        });
+        edit(store, jordan, c, DocKind::Plan, move |d| {
+            d.change(
+                j,
+                "Set the review date",
+                now(),
+                &Links::unknown(),
+                |p: &mut Plan| {
+                    p.review.next_review_date = Some(review);
+                    Ok(())
+                },
+            )
+        })
+        .await?;
+    }
     Ok(sign_in_text())
+}
+
+/// The rest of the case manager's caseload (synthetic names).
+const CASELOAD: [&str; 19] = [
+    "Bailey Ahmed",
+    "Casey Novak",
+    "Dana Okafor",
+    "Eli Brennan",
+    "Frankie Silva",
+    "Gale Moreau",
+    "Harper Quinn",
+    "Indi Walsh",
+    "Jules Tanaka",
+    "Kai Morrison",
+    "Lane Petrov",
+    "Micah Adeyemi",
+    "Noor Haddad",
+    "Oakley Fraser",
+    "Parker Lindqvist",
+    "Quinn Delgado",
+    "Reese Kowalski",
+    "Sasha Obi",
+    "Tatum Reid",
+];
+
+/// The demo username of the caseload's `i`th consumer: `client01`, `client02`...
+pub fn caseload_user(i: usize) -> String {
+    format!("client{:02}", i + 1)
+}
+
+/// A small circle's appointments and plan review: one appointment `day` days ahead, and a review
+/// date that falls due for every third circle.
+fn small_circle(doc: &mut Document, by: MemberId, day: i64, i: usize) -> Result<(), DocError> {
+    doc.change(
+        by,
+        "Added an appointment",
+        now(),
+        &Links::unknown(),
+        |x: &mut Appointments| {
+            let a = Appointment {
+                purpose: if i.is_multiple_of(2) {
+                    "Case management check-in".into()
+                } else {
+                    "Medication review".into()
+                },
+                start: local(day, 9 + (i as u32 % 8), 0),
+                end: local(day, 10 + (i as u32 % 8), 0),
+                zone: DEMO_ZONE.into(),
+                place: Place {
+                    name: "Northbank Community Mental Health Service".into(),
+                    address: "12 River Street, Northbank".into(),
+                    ..Default::default()
+                },
+                created_by: Some(by),
+                ..Default::default()
+            };
+            x.items.insert(a.id.clone(), a);
+            Ok(())
+        },
+    )
 }
 
 async fn edit(
@@ -239,6 +357,16 @@ fn team(doc: &mut Document, by: MemberId, ids: &Ids) -> Result<(), DocError> {
                     false,
                 ),
             ];
+            t.supports.supports =
+                "Sam (brother) visits twice a week; peer support on Wednesdays.".into();
+            t.supports.respite = "Sam has a break one weekend a month; a friend covers.".into();
+            t.service_contact = ServiceContact {
+                name: "Northbank Community Mental Health Service, intake".into(),
+                phone: "(03) 9000 0100".into(),
+                hours: "Weekdays 9:00 to 17:00; the on-call clinician after hours".into(),
+                notes: "If there is no current case manager, ask intake for the duty worker."
+                    .into(),
+            };
             for (id, name, title, org, phone, hours, urgent, informed) in people {
                 let m = TeamMember {
                     id: id.clone(),
@@ -451,10 +579,7 @@ fn plan(doc: &mut Document, by: MemberId, ids: &Ids) -> Result<(), DocError> {
             p.crisis.who_to_contact = vec![ids.jordan.clone(), ids.peer.clone()];
             p.crisis.other_contacts =
                 "After hours: the service's on-call line, (03) 9000 0199.".into();
-            p.supports.supports =
-                "Sam (brother) visits twice a week; peer support on Wednesdays.".into();
-            p.supports.respite = "Sam has a break one weekend a month; a friend covers.".into();
-            p.supports.dependent_children = "None.".into();
+            p.children.dependent_children = "None.".into();
             Ok(())
         },
     )
@@ -486,6 +611,15 @@ fn notes(doc: &mut Document, by: MemberId, ids: &Ids) -> Result<(), DocError> {
             for note in list {
                 n.items.insert(note.id.clone(), note);
             }
+            let info = Information {
+                added_by: Some(by),
+                added_at: now(),
+                title: "Better Health Channel: mental health services and case managers".into(),
+                link: "https://www.betterhealth.vic.gov.au/health/servicesandsupport/mental-health-services-case-managers".into(),
+                note: "What a case manager does, the plan, reviews and ending involvement.".into(),
+                ..Default::default()
+            };
+            n.information.insert(info.id.clone(), info);
             Ok(())
         },
     )

@@ -470,7 +470,7 @@ async fn journey_4_consent_withdrawn_while_the_carer_edits_offline() {
     // The carer edits the plan and adds a note offline; meanwhile consent is withdrawn.
     carer
         .edit_plan(circle, "Edited respite", |p| {
-            p.supports.respite = "Every second weekend".into()
+            p.children.support_for_children = "Every second weekend".into()
         })
         .await
         .expect("plan edit");
@@ -495,7 +495,7 @@ async fn journey_4_consent_withdrawn_while_the_carer_edits_offline() {
     assert_eq!(refused.len(), 1);
     let copy = carecircle_shared::Document::load(DocKind::Plan, &refused[0].copy).expect("copy");
     let kept: Plan = copy.view().expect("view");
-    assert_eq!(kept.supports.respite, "Every second weekend");
+    assert_eq!(kept.children.support_for_children, "Every second weekend");
     assert_eq!(kept.treatment_summary, "", "not a copy of the plan");
     let bytes = String::from_utf8_lossy(&refused[0].copy).to_string();
     assert!(
@@ -508,7 +508,7 @@ async fn journey_4_consent_withdrawn_while_the_carer_edits_offline() {
     assert!(notes.items.contains_key(&note));
     let plan: Plan = consumer.view(circle).expect("plan");
     assert_eq!(
-        plan.supports.respite, "",
+        plan.children.support_for_children, "",
         "the refused edit never reached the plan"
     );
 
@@ -592,7 +592,7 @@ async fn a_refused_edit_is_kept_in_its_words_and_the_document_keeps_syncing() {
         .informed_of(circle, DocKind::Appointments)
         .await
         .expect("informed");
-    assert_eq!(informed.members, vec!["r-carer (test)".to_string()]);
+    assert_eq!(informed.members, vec!["r-carer (test) (carer)".to_string()]);
     assert_eq!(informed.team, vec!["Dr Lee".to_string()]);
 
     // The carer had write access to questions, edits offline, then loses it to read-only.

@@ -5,6 +5,7 @@ use carecircle_shared::automerge::ScalarValue;
 use carecircle_shared::conflict::Conflict;
 use carecircle_shared::history::HistoryEntry;
 use carecircle_shared::schema::Team;
+use carecircle_shared::wire::MemberInfo;
 use carecircle_shared::{CircleId, DocKind, MemberId};
 
 use crate::core::CareCircle;
@@ -96,21 +97,35 @@ impl CareCircle {
     pub async fn informed_of(&self, circle: CircleId, kind: DocKind) -> AppResult<Informed> {
         let detail = self.client.circle(circle).await?;
         let me: Option<MemberId> = self.session.as_ref().map(|s| s.member);
-        let members = detail
-            .members
-            .iter()
-            .filter(|m| Some(m.member) != me && m.access.get(&kind).is_some_and(|a| a.can_read()))
-            .map(|m| m.display_name.clone())
-            .collect();
-        let team = self
-            .view::<Team>(circle)
-            .map(|t| {
-                t.informed_of_changes()
-                    .into_iter()
-                    .map(|m| m.name.clone())
-                    .collect()
-            })
-            .unwrap_or_default();
-        Ok(Informed { members, team })
+        Ok(informed(
+            &detail.members,
+            me,
+            self.view::<Team>(circle).ok().as_ref(),
+            kind,
+        ))
     }
+}
+
+/// Who will see a change to `kind`: the other members who may read it (from the consent each
+/// has), as "Name (role)", and the care team's people flagged "informed of changes".
+pub fn informed(
+    members: &[MemberInfo],
+    me: Option<MemberId>,
+    team: Option<&Team>,
+    kind: DocKind,
+) -> Informed {
+    let members = members
+        .iter()
+        .filter(|m| Some(m.member) != me && m.access.get(&kind).is_some_and(|a| a.can_read()))
+        .map(|m| format!("{} ({})", m.display_name, m.role.label().to_lowercase()))
+        .collect();
+    let team = team
+        .map(|t| {
+            t.informed_of_changes()
+                .into_iter()
+                .map(|m| m.name.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    Informed { members, team }
 }

@@ -2,6 +2,7 @@
 
 pub mod appointments;
 pub mod attention;
+pub mod caseload;
 pub mod consent;
 pub mod feed;
 pub mod ics;

@@ -8,6 +8,20 @@ use crate::core::CareCircle;
 use crate::error::AppResult;
 
 impl CareCircle {
+    /// Edits a section of the team document (the service contact, supports and respite).
+    pub async fn edit_team(
+        &mut self,
+        circle: CircleId,
+        what: &str,
+        f: impl FnOnce(&mut Team),
+    ) -> AppResult<()> {
+        self.edit(circle, what, |t: &mut Team| {
+            f(t);
+            Ok(())
+        })
+        .await
+    }
+
     /// Adds a person to the care team.
     pub async fn add_team_member(
         &mut self,
