@@ -27,9 +27,13 @@ pub const SYNC_EVERY_MS: u64 = 15_000;
 /// How often it tries while offline or with changes waiting (browsers do not always say when
 /// the network comes back).
 pub const RETRY_EVERY_MS: u64 = 4_000;
+/// Access log entries fetched per page.
+pub const ACCESS_LOG_PAGE: usize = 100;
 
 /// A change to a plan section the screens can make.
 pub type PlanEdit = Box<dyn FnOnce(&mut Plan)>;
+/// A change to a section of the team document (service contact, supports).
+pub type TeamEdit = Box<dyn FnOnce(&mut carecircle_shared::schema::Team)>;
 
 /// An item as a form opened it and as the person saved it: only the fields they changed are
 /// written, onto the item as it is when the save runs (see `carecircle_shared::fields`).
@@ -96,6 +100,8 @@ pub enum Action {
     CreateCircle { name: String, role: Role },
     /// Show another circle.
     SelectCircle(CircleId),
+    /// Show what an address names (Back, Forward, a link).
+    Open(crate::ui::route::Route),
     /// Sync now.
     Sync,
     /// Add or (when the id exists) update an appointment.
@@ -143,8 +149,14 @@ pub enum Action {
     },
     /// Edit my own note.
     EditNote { id: ItemId, text: String },
+    /// Keep a piece of information about the condition or the journey.
+    AddInformation(Box<carecircle_shared::schema::Information>),
+    /// Remove information I kept.
+    RemoveInformation(ItemId),
     /// Change a plan section.
     EditPlan { what: &'static str, edit: PlanEdit },
+    /// Change a section of the team document.
+    EditTeam { what: &'static str, edit: TeamEdit },
     /// Add or update a goal.
     SaveGoal(Box<Edited<Goal>>),
     /// Record or change a past review.
@@ -165,8 +177,11 @@ pub enum Action {
     MarkSeen,
     /// Fetch members (names, roles, access).
     LoadMembers,
-    /// Fetch the access log.
-    LoadAccessLog,
+    /// Fetch the access log: the newest page, or (`earlier`) the page before the oldest shown.
+    LoadAccessLog {
+        /// Page back towards the beginning.
+        earlier: bool,
+    },
     /// Create an invite; `tap` identifies the press, so a second press of the same one
     /// creates nothing.
     Invite {
@@ -217,6 +232,7 @@ impl fmt::Debug for Action {
             Action::Join { .. } => "Join",
             Action::CreateCircle { .. } => "CreateCircle",
             Action::SelectCircle(_) => "SelectCircle",
+            Action::Open(_) => "Open",
             Action::Sync => "Sync",
             Action::SaveAppointment(_) => "SaveAppointment",
             Action::CancelAppointment(_) => "CancelAppointment",
@@ -233,7 +249,10 @@ impl fmt::Debug for Action {
             Action::CloseQuestion(_) => "CloseQuestion",
             Action::AddNote { .. } => "AddNote",
             Action::EditNote { .. } => "EditNote",
+            Action::AddInformation(_) => "AddInformation",
+            Action::RemoveInformation(_) => "RemoveInformation",
             Action::EditPlan { .. } => "EditPlan",
+            Action::EditTeam { .. } => "EditTeam",
             Action::SaveGoal(_) => "SaveGoal",
             Action::SaveReview(_) => "SaveReview",
             Action::SaveReferral(_) => "SaveReferral",
@@ -242,7 +261,7 @@ impl fmt::Debug for Action {
             Action::ResolveConflict { .. } => "ResolveConflict",
             Action::MarkSeen => "MarkSeen",
             Action::LoadMembers => "LoadMembers",
-            Action::LoadAccessLog => "LoadAccessLog",
+            Action::LoadAccessLog { .. } => "LoadAccessLog",
             Action::Invite { .. } => "Invite",
             Action::LoadInvites => "LoadInvites",
             Action::CancelInvite(_) => "CancelInvite",
@@ -316,6 +335,7 @@ pub async fn run(
     mut rx: UnboundedReceiver<Action>,
     mut snapshot: Signal<Snapshot>,
     mut screen: Signal<Screen>,
+    start: Option<CircleId>,
 ) {
     let mut core = match platform::open_core().await {
         Ok(core) => core,
@@ -328,7 +348,8 @@ pub async fn run(
     if let Err(e) = platform::claim_actor(&mut core).await {
         snapshot.write().error = Some(explain(&e));
     }
-    let mut shown: Option<CircleId> = None;
+    // The circle the page's address named, if it is one of mine once the circles are known.
+    let mut shown: Option<CircleId> = start;
     let mut syncing: Option<InFlight> = None;
     let mut fetches: futures::stream::FuturesUnordered<Fetched> = Default::default();
     if core.session().is_some() {
@@ -689,6 +710,20 @@ async fn apply(
             screen.set(Screen::Today);
             Outcome::SyncNow
         }
+        Action::Open(route) => {
+            let mut outcome = Outcome::Done;
+            if let Some(c) = route.circle
+                && *shown != Some(c)
+                && core.circle(c).is_ok()
+            {
+                *shown = Some(c);
+                outcome = Outcome::SyncNow;
+            }
+            if *screen.peek() != route.screen {
+                screen.set(route.screen);
+            }
+            outcome
+        }
         Action::SelectCircle(id) => {
             *shown = Some(id);
             screen.set(Screen::Today);
@@ -802,8 +837,20 @@ async fn apply(
             core.edit_note(circle?, &id, &text).await?;
             Outcome::SyncNow
         }
+        Action::AddInformation(info) => {
+            core.add_information(circle?, *info).await?;
+            Outcome::SyncNow
+        }
+        Action::RemoveInformation(id) => {
+            core.remove_information(circle?, &id).await?;
+            Outcome::SyncNow
+        }
         Action::EditPlan { what, edit } => {
             core.edit_plan(circle?, what, edit).await?;
+            Outcome::SyncNow
+        }
+        Action::EditTeam { what, edit } => {
+            core.edit_team(circle?, what, edit).await?;
             Outcome::SyncNow
         }
         Action::SaveGoal(mut e) => {
@@ -848,17 +895,33 @@ async fn apply(
             Outcome::Done
         }
         Action::LoadMembers => Outcome::SyncNow,
-        Action::LoadAccessLog => {
+        Action::LoadAccessLog { earlier } => {
             let circle = circle?;
             core.require(
                 circle,
                 carecircle_shared::policy::CircleAction::ReadAccessLog,
             )?;
             let client = core.client();
+            let before = earlier
+                .then(|| snapshot.peek().access_log.last().map(|e| e.seq))
+                .flatten();
             fetch(
                 fetches,
-                async move { client.access_log(circle, None, 50).await },
-                |s, log| s.access_log = log,
+                async move { client.access_log(circle, before, ACCESS_LOG_PAGE).await },
+                move |s, page| {
+                    if s.circle_id() != Some(circle) {
+                        return;
+                    }
+                    if page.len() < ACCESS_LOG_PAGE && (earlier || s.access_log.is_empty()) {
+                        s.access_log_complete = true;
+                    }
+                    // Pages are merged by entry number: a page asked for twice, or a newer
+                    // page arriving after an earlier one, shows each entry once.
+                    let mut all: std::collections::BTreeMap<i64, _> =
+                        s.access_log.drain(..).map(|e| (e.seq, e)).collect();
+                    all.extend(page.into_iter().map(|e| (e.seq, e)));
+                    s.access_log = all.into_values().rev().collect();
+                },
             );
             Outcome::Done
         }

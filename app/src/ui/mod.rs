@@ -6,15 +6,18 @@
 use carecircle_shared::DocKind;
 use dioxus::prelude::*;
 
+pub mod access;
 pub mod control;
 pub mod format;
 pub mod model;
 pub mod platform;
+pub mod route;
 mod screens;
 mod widgets;
 
 use control::Action;
 use model::{Phase, Screen, Snapshot};
+use route::Route;
 use widgets::{use_screen, use_snapshot};
 
 /// The stylesheet (the web build links `style.css`; the desktop build inlines it).
@@ -44,9 +47,23 @@ pub fn launch() {
 
 #[component]
 fn App() -> Element {
+    // The address the page was opened at (a link, a reload): that screen, with Today beneath
+    // it in the history so that Back from a link lands in the app.
+    let start = use_hook(|| {
+        let route = Route::parse(&platform::current_hash()).unwrap_or_default();
+        if route.screen != Screen::Today {
+            let home = Route {
+                circle: route.circle,
+                screen: Screen::Today,
+            };
+            platform::show_hash(&home.to_hash(), false);
+            platform::show_hash(&route.to_hash(), true);
+        }
+        route
+    });
     let snapshot = use_context_provider(|| Signal::new(Snapshot::default()));
-    let screen = use_context_provider(|| Signal::new(Screen::default()));
-    let actions = use_coroutine(move |rx| control::run(rx, snapshot, screen));
+    let screen = use_context_provider(|| Signal::new(start.screen.clone()));
+    let actions = use_coroutine(move |rx| control::run(rx, snapshot, screen, start.circle));
     // Offline is shown the moment the browser says so, even while a request is still waiting.
     use_hook(move || {
         platform::on_network(
@@ -59,10 +76,47 @@ fn App() -> Element {
     });
     // Another tab of this browser saved something: show it here too.
     use_hook(move || platform::on_announce(move || actions.send(Action::Reload)));
+    // Back, Forward, a link to a screen: show what the address names.
+    use_hook(move || {
+        platform::on_address(move |hash| {
+            if let Some(route) = Route::parse(&hash) {
+                actions.send(Action::Open(route));
+            }
+        })
+    });
+    // The address follows the screen; each new screen is a history entry and takes focus.
+    let shown = use_hook(|| std::rc::Rc::new(std::cell::RefCell::new(None::<String>)));
+    use_effect(move || {
+        let s = snapshot.read();
+        if s.phase != Phase::Ready {
+            return;
+        }
+        let hash = Route {
+            circle: s.circle_id(),
+            screen: screen(),
+        }
+        .to_hash();
+        let before = shown.replace(Some(hash.clone()));
+        if before.as_deref() == Some(hash.as_str()) {
+            return;
+        }
+        if platform::current_hash() != hash {
+            platform::show_hash(&hash, before.is_some());
+        }
+        if before.is_some() {
+            spawn(async {
+                // Once the new screen is on the page.
+                futures_timer::Delay::new(std::time::Duration::from_millis(30)).await;
+                platform::focus_heading();
+            });
+        }
+    });
     rsx! { Shell {} }
 }
 
-/// Everything on the page: header with status, messages, the screen, the tab bar.
+/// Everything on the page: a skip link, header with status, the tab bar, messages, the
+/// screen. The tab bar comes before the screen in reading order (it shows at the bottom), so a
+/// keyboard reaches every section in a few steps.
 #[component]
 fn Shell() -> Element {
     let snap = use_snapshot();
@@ -73,24 +127,42 @@ fn Shell() -> Element {
             main { class: "loading", id: "main-content",
                 h1 { "CareCircle" }
                 p { role: "status", "Opening your circle on this device…" }
+                progress { "aria-label": "Opening" }
             }
         },
         Phase::SignedOut => rsx! {
+            SkipLink {}
             Header {}
             Messages {}
-            main { id: "main-content", screens::start::Start {} }
+            main { id: "main-content", tabindex: "-1", screens::start::Start {} }
         },
         Phase::Ready => {
             let current = screen.read().clone();
             let printable = matches!(current, Screen::Written(_));
             rsx! {
+                SkipLink {}
                 if !printable { Header {} }
+                if !printable { Tabs {} }
                 Messages {}
-                main { id: "main-content", class: if printable { "printable" } else { "" },
+                main { id: "main-content", tabindex: "-1", class: if printable { "printable" } else { "" },
                     {screens::show(current)}
                 }
-                if !printable { Tabs {} }
             }
+        }
+    }
+}
+
+/// "Skip to content": the first thing a keyboard reaches.
+#[component]
+fn SkipLink() -> Element {
+    rsx! {
+        a { class: "skip-link", href: "#main-content",
+            onclick: move |e: MouseEvent| {
+                // The address is the app's route; the link only moves focus.
+                e.prevent_default();
+                platform::focus("main-content");
+            },
+            "Skip to content"
         }
     }
 }
@@ -99,6 +171,7 @@ fn Shell() -> Element {
 #[component]
 fn Header() -> Element {
     let snap = use_snapshot();
+    let mut screen = use_screen();
     let actions = use_coroutine_handle::<Action>();
     let s = snap.read();
     let line = format::status_line(&s.status, s.zone);
@@ -123,6 +196,15 @@ fn Header() -> Element {
             }
             div { class: "status {state}",
                 p { id: "sync-status", role: "status", "aria-live": "polite", "{line}" }
+                if signed_in && s.circle.is_some() {
+                    // Who to call if something goes wrong: one tap from every screen.
+                    button {
+                        r#type: "button",
+                        class: "button small call-now",
+                        onclick: move |_| screen.set(Screen::Team),
+                        "Who to call"
+                    }
+                }
                 if signed_in {
                     button {
                         r#type: "button",
@@ -198,6 +280,8 @@ fn Tabs() -> Element {
         Screen::Notes => clashes(DocKind::Notes),
         _ => 0,
     };
+    // What others changed since I last looked: counted on More, where "What's changed" is.
+    let changes = snap.read().circle.as_ref().map_or(0, |c| c.feed.len());
     let tabs = [
         (Screen::Today, "Today"),
         (Screen::Appointments, "Appointments"),
@@ -220,6 +304,10 @@ fn Tabs() -> Element {
                         span { class: "tab-badge", "aria-hidden": "true", "{badge(&to)}" }
                         span { class: "visually-hidden", ", {badge(&to)} to settle" }
                     }
+                    if to == Screen::More && changes > 0 {
+                        span { class: "tab-badge news", "aria-hidden": "true", "{changes}" }
+                        span { class: "visually-hidden", if changes == 1 { ", 1 change" } else { ", {changes} changes" } }
+                    }
                 }
             }
         }
@@ -229,7 +317,7 @@ fn Tabs() -> Element {
 /// The tab a screen belongs to.
 fn section_of(screen: &Screen) -> Screen {
     match screen {
-        Screen::Today => Screen::Today,
+        Screen::Today | Screen::Caseload => Screen::Today,
         Screen::Appointments | Screen::Appointment(_) | Screen::AppointmentForm(_) => {
             Screen::Appointments
         }

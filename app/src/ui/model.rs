@@ -17,6 +17,7 @@ use carecircle_shared::{CircleId, DocKind, ItemId, MemberId, Role, Timestamp};
 use crate::core::{CareCircle, SyncStatus};
 use crate::ops::appointments::Agenda;
 use crate::ops::attention::Reminder;
+use crate::ops::caseload::CaseloadRow;
 use crate::ops::feed::FeedEntry;
 use crate::store::RefusedEdit;
 
@@ -26,6 +27,8 @@ pub enum Screen {
     /// Home: attention, next appointments, who to call (a case manager's caseload first).
     #[default]
     Today,
+    /// A case manager's circles as a work list, what needs attention first.
+    Caseload,
     /// All appointments by day.
     Appointments,
     /// One appointment.
@@ -40,10 +43,14 @@ pub enum Screen {
     Plan,
     /// Notes.
     Notes,
+    /// Information the consumer and carers keep about the condition and the journey.
+    Information,
     /// What changed since I last looked.
     Changes,
-    /// Members, consent, invites, access log.
+    /// Members, consent, invites.
     Circle,
+    /// Who looked at and changed what, grouped per person and day.
+    AccessLog,
     /// Print-friendly copies.
     Written(Written),
     /// Everything else.
@@ -125,6 +132,8 @@ pub struct Snapshot {
     pub my_name: String,
     /// My circles (a case manager's caseload).
     pub circles: Vec<CircleSummary>,
+    /// With more than one circle, or as a case manager: each circle as a work-list row.
+    pub caseload: Vec<CaseloadRow>,
     /// The circle being shown.
     pub circle: Option<CircleView>,
     /// Sync status for the status line.
@@ -153,8 +162,10 @@ pub struct Snapshot {
     /// Bumped whenever `invites` is set from a fresh answer, so that a list fetched earlier
     /// and arriving later does not replace it.
     pub invites_stamp: u64,
-    /// The shown circle's access log, newest first (when loaded).
+    /// The shown circle's access log, newest first (the pages loaded so far).
     pub access_log: Vec<AccessLogEntry>,
+    /// The loaded pages reach the log's first entry.
+    pub access_log_complete: bool,
     /// Sign-out check: changes that would be lost.
     pub sign_out_check: Option<usize>,
 }
@@ -211,11 +222,15 @@ impl Snapshot {
             invites: keep.invites.clone(),
             invites_stamp: keep.invites_stamp,
             access_log: keep.access_log.clone(),
+            access_log_complete: keep.access_log_complete,
             ..Snapshot::default()
         };
         let id = circle
             .filter(|c| core.circle(*c).is_ok())
             .or_else(|| core.circles().first().map(|c| c.id));
+        if core.circles().len() > 1 || core.circles().iter().any(|c| c.role == Role::CaseManager) {
+            snap.caseload = core.caseload(now, zone).await.unwrap_or_default();
+        }
         if let Some(id) = id {
             snap.circle = CircleView::load(core, id, now, zone).await;
             snap.members = core.known_members(id).await.unwrap_or_default();
@@ -224,6 +239,7 @@ impl Snapshot {
             snap.invite = None;
             snap.invites.clear();
             snap.access_log.clear();
+            snap.access_log_complete = false;
         }
         snap
     }

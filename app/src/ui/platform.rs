@@ -270,3 +270,101 @@ pub fn focus(id: &str) {
 /// Focus is left to the webview on native builds.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn focus(_id: &str) {}
+
+/// The page's address fragment (`#/…`), empty when there is none.
+#[cfg(target_arch = "wasm32")]
+pub fn current_hash() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default()
+}
+
+/// Native builds have no address bar.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn current_hash() -> String {
+    String::new()
+}
+
+/// Puts `hash` in the address bar: a new history entry (Back returns to the one before), or
+/// in place of the current one.
+#[cfg(target_arch = "wasm32")]
+pub fn show_hash(hash: &str, new_entry: bool) {
+    if let Some(h) = web_sys::window().and_then(|w| w.history().ok()) {
+        let _ = if new_entry {
+            h.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(hash))
+        } else {
+            h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(hash))
+        };
+    }
+}
+
+/// Native builds have no address bar.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn show_hash(_hash: &str, _new_entry: bool) {}
+
+/// Calls `moved` with the new address whenever the person goes Back or Forward, or opens a link
+/// to another screen of the app.
+#[cfg(target_arch = "wasm32")]
+pub fn on_address(moved: impl Fn(String) + 'static) {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+    if let Some(w) = web_sys::window() {
+        let cb = Closure::<dyn Fn()>::new(move || moved(current_hash()));
+        let _ = w.add_event_listener_with_callback("popstate", cb.as_ref().unchecked_ref());
+        cb.forget();
+    }
+}
+
+/// Native builds have no Back button of their own.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn on_address(_moved: impl Fn(String) + 'static) {}
+
+/// Moves keyboard focus to the shown screen's heading, so a screen reader reads where the
+/// person now is and Tab starts from the top of the new screen.
+#[cfg(target_arch = "wasm32")]
+pub fn focus_heading() {
+    use wasm_bindgen::JsCast;
+    if let Some(h) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.query_selector("main h1").ok().flatten())
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        h.set_tab_index(-1);
+        let _ = h.focus();
+    }
+}
+
+/// Focus is left to the webview on native builds.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn focus_heading() {}
+
+/// Saves the written copy on the page (`#written-copy`) as a self-contained HTML file, to keep
+/// or share; it prints as the page does.
+#[cfg(target_arch = "wasm32")]
+pub fn save_written_copy(name: &str) -> Result<(), String> {
+    let copy = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("written-copy"))
+        .ok_or("there is no copy on the page")?;
+    let page = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{}</title><style>{}</style></head><body><main class=\"printable\">{}</main></body></html>",
+        escape_html(name),
+        crate::ui::STYLE,
+        copy.outer_html()
+    );
+    download(name, "text/html;charset=utf-8", &page)
+}
+
+/// The desktop webview prints; a file copy is the web app's.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn save_written_copy(_name: &str) -> Result<(), String> {
+    Err("use Print here (a PDF printer keeps a file)".into())
+}
+
+/// `s` safe inside HTML text.
+#[cfg(target_arch = "wasm32")]
+fn escape_html(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
