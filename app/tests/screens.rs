@@ -6,17 +6,21 @@
 use std::collections::BTreeMap;
 
 use carecircle_app::core::SyncStatus;
+use carecircle_app::ops::caseload::CaseloadRow;
+use carecircle_app::ops::feed::informed;
 use carecircle_app::store::RefusedEdit;
 use carecircle_app::ui::harness;
 use carecircle_app::ui::model::{CircleView, Notice, Phase, Screen, Snapshot, Written};
 use carecircle_shared::conflict::{Conflict, ConflictValue};
 use carecircle_shared::history::HistoryEntry;
 use carecircle_shared::schema::{
-    Appointment, Appointments, Goal, Note, Notes, Organisation, Place, Plan, Question, Questions,
-    Slot, Team, TeamMember,
+    Appointment, Appointments, Goal, Information, Note, Notes, Organisation, Place, Plan, Question,
+    Questions, Slot, Team, TeamMember,
 };
 use carecircle_shared::time::Zone;
-use carecircle_shared::wire::{CircleSummary, DocRef, ErrorCode, MemberInfo};
+use carecircle_shared::wire::{
+    AccessLogEntry, CircleSummary, DocRef, ErrorCode, LogAction, MemberInfo,
+};
 use carecircle_shared::{Access, CircleId, DocKind, DocumentId, ItemId, MemberId, Role, Timestamp};
 
 const NOW: Timestamp = Timestamp(1_795_392_000_000); // 2026-11-23 00:00 UTC = 11:00 +11:00
@@ -428,18 +432,167 @@ fn documents_not_shared_are_explained_not_hidden() {
     assert!(html.contains("The plan is not on this device"), "{html}");
 }
 
+fn row(n: u128, name: &str) -> CaseloadRow {
+    CaseloadRow {
+        id: CircleId(uuid::Uuid::from_u128(n)),
+        name: name.into(),
+        role: Role::CaseManager,
+        conflicts: 0,
+        attention: 0,
+        changes: 0,
+        next: None,
+        review: None,
+        review_due: false,
+    }
+}
+
+/// A case manager with three circles: one with a conflict and a change, one with a review due.
+fn caseload_snapshot() -> Snapshot {
+    let mut s = base(empty_circle(Role::CaseManager));
+    let mut urgent = row(8, "Taylor's circle");
+    urgent.conflicts = 1;
+    urgent.changes = 2;
+    let mut review = row(9, "Jamie's circle");
+    review.review = Some("2026-11-25".into());
+    review.review_due = true;
+    review.next = Some(appointment());
+    let quiet = row(7, "Alex's circle");
+    s.caseload = vec![urgent, review, quiet];
+    s
+}
+
 #[test]
 fn a_case_manager_sees_the_caseload_first() {
-    let mut s = base(empty_circle(Role::CaseManager));
-    let mut other = summary(Role::CaseManager);
-    other.id = CircleId(uuid::Uuid::from_u128(8));
-    other.name = "Taylor's circle".into();
-    s.circles.push(other);
-    let html = render(Screen::Today, s);
+    let html = render(Screen::Today, caseload_snapshot());
     let caseload = html.find("Your caseload").expect("caseload");
+    let today = html.find("Today's appointments").expect("today");
     let attention = html.find("Needs attention").expect("attention");
-    assert!(caseload < attention);
-    assert!(html.contains("Taylor's circle"));
+    let call = html
+        .find("Who to call if something goes wrong")
+        .expect("call");
+    assert!(
+        caseload < today && today < attention && attention < call,
+        "{html}"
+    );
+    assert!(html.contains("All 3 circles"));
+    let taylor = html.find("Taylor's circle").expect("Taylor");
+    let jamie = html.find("Jamie's circle").expect("Jamie");
+    assert!(taylor < jamie);
+    assert!(
+        html.contains("1 to settle · 2 changes since you looked"),
+        "{html}"
+    );
+}
+
+#[test]
+fn the_caseload_says_what_needs_attention_what_changed_and_what_is_next() {
+    let html = render(Screen::Caseload, caseload_snapshot());
+    for expected in [
+        "3 circles · 1 need a look",
+        "Find a person",
+        "1 to settle · 2 changes since you looked",
+        "plan review due 2026-11-25",
+        "Next: Psychiatrist review",
+        "No appointment booked",
+        "Nothing new",
+    ] {
+        assert!(html.contains(expected), "{expected} missing:\n{html}");
+    }
+    // The circle on screen is marked as the current one.
+    assert_eq!(html.matches("aria-current=\"true\"").count(), 1, "{html}");
+}
+
+#[test]
+fn information_is_kept_with_who_kept_it_and_only_they_remove_it() {
+    let mut c = loaded_circle();
+    let notes = c.notes.as_mut().expect("fixture");
+    for (id, by) in [("i1", me()), ("i2", carer())] {
+        notes.information.insert(
+            ItemId::from(id),
+            Information {
+                id: ItemId::from(id),
+                added_by: Some(by),
+                added_at: NOW,
+                title: format!("Fact sheet {id}"),
+                link: "https://example.org/fact-sheet".into(),
+                note: "About the first weeks".into(),
+            },
+        );
+    }
+    let html = render(Screen::Information, base(c));
+    for expected in [
+        "Keep something",
+        "Fact sheet i1",
+        "Kept by Sam Rivera",
+        "href=\"https://example.org/fact-sheet\"",
+        "About the first weeks",
+    ] {
+        assert!(html.contains(expected), "{expected} missing:\n{html}");
+    }
+    assert!(html.contains("Remove “Fact sheet i1”"));
+    assert!(!html.contains("Remove “Fact sheet i2”"), "{html}");
+}
+
+#[test]
+fn the_access_log_is_grouped_in_plain_words_with_names_of_former_members() {
+    let mut s = base(loaded_circle());
+    let entry = |seq: i64, member: MemberId, name: &str, action: LogAction| AccessLogEntry {
+        seq,
+        at: Timestamp(NOW.0 - seq * 60_000),
+        member,
+        device: None,
+        action,
+        kind: Some(DocKind::Notes),
+        subject: None,
+        detail: String::new(),
+        name: name.into(),
+        removed_at: None,
+        subject_name: None,
+    };
+    let gone = MemberId(uuid::Uuid::from_u128(3));
+    let mut removed = entry(4, gone, "Jo Former", LogAction::Read);
+    removed.removed_at = Some(NOW);
+    s.access_log = vec![
+        entry(1, carer(), "Sam Rivera", LogAction::Read),
+        entry(2, carer(), "Sam Rivera", LogAction::Read),
+        entry(3, carer(), "Sam Rivera", LogAction::Read),
+        removed,
+    ];
+    s.access_log_complete = true;
+    let html = render(Screen::AccessLog, s);
+    for expected in [
+        "Sam Rivera received the notes 3 times",
+        "Jo Former (left or removed 23 Nov) received the notes",
+        "This is the beginning of the log.",
+    ] {
+        assert!(html.contains(expected), "{expected} missing:\n{html}");
+    }
+    assert!(!html.contains("Show earlier entries"));
+}
+
+#[test]
+fn the_people_who_will_see_a_change_are_named_before_saving() {
+    let mut s = base(loaded_circle());
+    let html = render(Screen::AppointmentForm(None), s.clone());
+    assert!(
+        html.contains("Will see this change: Sam Rivera (carer)."),
+        "{html}"
+    );
+    assert!(html.contains("To be told of changes (care team): Dr Priya Shah."));
+    // A carer without the plan is not named for a plan change, still named for appointments.
+    s.members[1].access.insert(DocKind::Plan, Access::None);
+    let team = s.circle.as_ref().and_then(|c| c.team.clone());
+    let plan = informed(&s.members, s.me, team.as_ref(), DocKind::Plan);
+    assert!(plan.members.is_empty(), "{plan:?}");
+    assert_eq!(plan.team, vec!["Dr Priya Shah".to_string()]);
+    let html = render(Screen::AppointmentForm(None), s.clone());
+    assert!(html.contains("Will see this change: Sam Rivera (carer)."));
+    s.members.truncate(1);
+    let html = render(Screen::AppointmentForm(None), s);
+    assert!(
+        html.contains("Nobody else in the circle can see the appointments"),
+        "{html}"
+    );
 }
 
 #[test]
@@ -724,8 +877,24 @@ fn written_copies_say_with_whom_and_carry_the_whole_plan() {
     let plan = c.plan.as_mut().expect("fixture");
     plan.crisis.who_to_contact = vec![ItemId::from("gp")];
     plan.ending.how_to_return = "Call the intake line".into();
+    plan.ending.completion_letter_sent_on = Some("2026-11-20".into());
+    plan.ending.completion_letter_sent_by = "Jordan Lee, case manager".into();
+    plan.ending.completion_letter = "Dear Alex, our work together has finished.".into();
+    plan.ending.family_informed = true;
+    plan.assessment.mental_state.summary = "Settled, sleeping better".into();
+    plan.assessment.mental_state.done_by = "Dr Priya Shah".into();
+    plan.assessment.need_for_services.summary = "Needs support with housing".into();
+    c.team.as_mut().expect("fixture").supports.respite = "A weekend a month with Respite Co".into();
     let copy = render(Screen::Written(Written::Plan), base(c.clone()));
     for expected in [
+        "Settled, sleeping better",
+        "Needs support with housing",
+        "A weekend a month with Respite Co",
+        "2026-11-20",
+        "Jordan Lee, case manager",
+        "Dear Alex, our work together has finished.",
+        "Save as a file",
+        "id=\"written-copy\"",
         "Who to contact",
         "Dr Priya Shah",
         "Review on 2026-10-01",
@@ -744,8 +913,19 @@ fn written_copies_say_with_whom_and_carry_the_whole_plan() {
         Screen::Written(Written::Appointment(ItemId::from("appt-1"))),
         base(c),
     );
-    assert!(
-        copy.contains(">With<") && copy.contains("Dr Priya Shah"),
-        "{copy}"
-    );
+    for expected in [
+        ">With<",
+        "Dr Priya Shah",
+        ">Time zone<",
+        "Melbourne time (UTC+11:00)",
+        "Riverside Community Mental Health",
+        "Double-checked by Sam Rivera",
+        "Can the dose be taken in the morning?",
+        "Psychiatrist review",
+    ] {
+        assert!(
+            copy.contains(expected),
+            "{expected} missing from the appointment copy:\n{copy}"
+        );
+    }
 }

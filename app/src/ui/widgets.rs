@@ -1,5 +1,6 @@
 //! Small building blocks every screen uses: labelled fields, sections, empty states, buttons.
 
+use carecircle_shared::DocKind;
 use carecircle_shared::limits::{MAX_LONG_TEXT_CHARS, MAX_SHORT_TEXT_CHARS};
 use dioxus::prelude::*;
 
@@ -274,6 +275,84 @@ pub fn Confirm(label: String, question: String, yes: String, on_yes: EventHandle
     } else {
         rsx! {
             button { r#type: "button", class: "button danger", onclick: move |_| asking.set(true), "{label}" }
+        }
+    }
+}
+
+/// Before a change is saved: who will see it (the members who may read `kind`, from their
+/// consent, and the care team's people marked "informed of changes").
+#[component]
+pub fn WillBeInformed(kind: DocKind) -> Element {
+    let snap = use_snapshot();
+    let s = snap.read();
+    let team = s.circle.as_ref().and_then(|c| c.team.clone());
+    let who = crate::ops::feed::informed(&s.members, s.me, team.as_ref(), kind);
+    let known = !s.members.is_empty();
+    drop(s);
+    let what = kind.label().to_lowercase();
+    let members = if !known {
+        format!(
+            "Everyone in the circle who can see the {what} will see this change when they next sync."
+        )
+    } else if who.members.is_empty() {
+        format!("Nobody else in the circle can see the {what}: only you will see this change.")
+    } else {
+        format!("Will see this change: {}.", who.members.join(", "))
+    };
+    rsx! {
+        div { class: "informed", role: "note",
+            p { "{members}" }
+            if !who.team.is_empty() {
+                p { "To be told of changes (care team): {who.team.join(\", \")}." }
+            }
+        }
+    }
+}
+
+/// A text of a record section, shown, and editable in place by a writer; Save hands the new
+/// text to `on_save`, after saying who will see the change.
+#[component]
+pub fn EditableText(
+    id: String,
+    label: String,
+    value: String,
+    can_write: bool,
+    kind: DocKind,
+    on_save: EventHandler<String>,
+) -> Element {
+    let mut editing = use_signal(|| false);
+    let mut draft = use_signal(|| value.clone());
+    let mut problem = use_signal(|| None::<String>);
+    rsx! {
+        div { class: "plan-text",
+            h3 { "{label}" }
+            if editing() {
+                form { onsubmit: move |e: FormEvent| {
+                        e.prevent_default();
+                        let v = draft();
+                        if v.chars().count() > MAX_LONG_TEXT_CHARS {
+                            problem.set(text_problem(&v, MAX_LONG_TEXT_CHARS, "it"));
+                            return;
+                        }
+                        problem.set(None);
+                        on_save.call(v.trim().to_string());
+                        editing.set(false);
+                    },
+                    TextField { id: id.clone(), label: label.clone(), value: draft, error: problem() }
+                    WillBeInformed { kind }
+                    div { class: "actions",
+                        button { r#type: "submit", class: "button small", "Save" }
+                        button { r#type: "button", class: "button small secondary",
+                            onclick: move |_| { editing.set(false); problem.set(None); }, "Cancel" }
+                    }
+                }
+            } else {
+                if value.is_empty() { p { class: "empty", "Nothing written yet." } } else { p { class: "kept-text", "{value}" } }
+                if can_write {
+                    button { r#type: "button", class: "button small secondary", "aria-label": "Edit {label}",
+                        onclick: { let value = value.clone(); move |_| { draft.set(value.clone()); editing.set(true); } }, "Edit" }
+                }
+            }
         }
     }
 }

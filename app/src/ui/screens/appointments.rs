@@ -11,7 +11,8 @@ use crate::ui::format;
 use crate::ui::model::{Screen, Written};
 use crate::ui::screens::changes::{ConflictList, History};
 use crate::ui::widgets::{
-    Choice, Confirm, Empty, Field, GoTo, NotShared, Section, TextField, use_screen, use_snapshot,
+    Choice, Confirm, Empty, Field, GoTo, NotShared, Section, TextField, WillBeInformed, use_screen,
+    use_snapshot,
 };
 
 /// One appointment as a tappable card.
@@ -277,6 +278,7 @@ pub fn AppointmentDetail(id: ItemId) -> Element {
                     p { class: "fineprint", "Times are {place_zone.city()} time." }
                     Field { id: "new-start", label: "New start", value: new_start, kind: "datetime-local" }
                     Field { id: "new-end", label: "New end", value: new_end, kind: "datetime-local" }
+                    WillBeInformed { kind: DocKind::Appointments }
                     button { r#type: "submit", class: "button", "Move the appointment" }
                 }
             }
@@ -452,6 +454,7 @@ pub fn AppointmentForm(id: Option<ItemId>) -> Element {
             Field { id: "transport", label: "Getting there", value: transport, error: error_for("transport") }
             TextField { id: "appt-notes", label: "Anything else", value: notes, error: error_for("appt-notes") }
             div { class: "actions",
+                WillBeInformed { kind: DocKind::Appointments }
                 button { r#type: "submit", class: "button", "Save" }
                 GoTo { to: Screen::Appointments, label: "Back without saving" }
             }

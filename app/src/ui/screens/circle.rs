@@ -1,5 +1,5 @@
 //! The circle: members and roles; for the consumer, consent (member x document), invites and
-//! removing someone; the access log.
+//! removing someone; a way to the access log.
 
 use carecircle_shared::policy::{CircleAction, access_can_change, may, may_invite};
 use carecircle_shared::wire::{InviteInfo, MemberInfo};
@@ -8,7 +8,8 @@ use dioxus::prelude::*;
 
 use crate::ui::control::Action;
 use crate::ui::format;
-use crate::ui::widgets::{Choice, Confirm, Empty, Section, use_snapshot};
+use crate::ui::model::Screen;
+use crate::ui::widgets::{Choice, Confirm, Empty, GoTo, Section, use_snapshot};
 
 /// The circle screen.
 #[component]
@@ -19,9 +20,6 @@ pub fn CircleScreen() -> Element {
     use_hook(move || {
         actions.send(Action::LoadMembers);
         actions.send(Action::LoadInvites);
-        if role.is_some_and(|r| may(r, CircleAction::ReadAccessLog)) {
-            actions.send(Action::LoadAccessLog);
-        }
     });
     let invite_role = use_signal(|| Role::Carer.as_str().to_string());
     let mut tap = use_signal(ItemId::random);
@@ -51,27 +49,6 @@ pub fn CircleScreen() -> Element {
                     format::when(i.expires_at, zone)
                 ),
             )
-        })
-        .collect();
-    let log: Vec<(String, String)> = s
-        .access_log
-        .iter()
-        .map(|e| {
-            let mut what = format!(
-                "{} {}",
-                s.name_of(Some(e.member)),
-                e.action.label().to_lowercase()
-            );
-            if let Some(k) = e.kind {
-                what.push_str(&format!(" · {}", k.label().to_lowercase()));
-            }
-            if let Some(sub) = e.subject {
-                what.push_str(&format!(" · {}", s.name_of(Some(sub))));
-            }
-            if !e.detail.is_empty() {
-                what.push_str(&format!(" ({})", e.detail));
-            }
-            (what, format::when(e.at, zone))
         })
         .collect();
     drop(s);
@@ -153,10 +130,7 @@ pub fn CircleScreen() -> Element {
         if may(role, CircleAction::ReadAccessLog) {
             Section { title: "Access log",
                 p { class: "fineprint", "Who received or changed what, and when." }
-                if log.is_empty() { Empty { text: "The access log is shown when you are online." } }
-                ul { class: "list log",
-                    for (i, (what, when)) in log.into_iter().enumerate() { li { key: "{i}", span { "{what}" } span { class: "row-sub", " — {when}" } } }
-                }
+                GoTo { to: Screen::AccessLog, label: "See the access log" }
             }
         }
         if may(role, CircleAction::Leave) {

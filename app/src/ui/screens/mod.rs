@@ -4,9 +4,12 @@ use dioxus::prelude::*;
 
 use crate::ui::model::Screen;
 
+pub mod access;
 pub mod appointments;
+pub mod caseload;
 pub mod changes;
 pub mod circle;
+pub mod information;
 pub mod kept;
 pub mod more;
 pub mod notes;
@@ -21,6 +24,9 @@ pub mod written;
 pub fn show(screen: Screen) -> Element {
     match screen {
         Screen::Today => rsx! { today::Today {} },
+        Screen::Caseload => rsx! { caseload::CaseloadScreen {} },
+        Screen::Information => rsx! { information::InformationScreen {} },
+        Screen::AccessLog => rsx! { access::AccessLogScreen {} },
         Screen::Appointments => rsx! { appointments::AppointmentList {} },
         Screen::Appointment(id) => rsx! { appointments::AppointmentDetail { id } },
         Screen::AppointmentForm(id) => rsx! { appointments::AppointmentForm { id } },

@@ -16,6 +16,10 @@ pub fn MoreScreen() -> Element {
     let new = s.circle.as_ref().map(|c| c.feed.len()).unwrap_or(0);
     let conflicts = s.circle.as_ref().map(|c| c.conflicts.len()).unwrap_or(0);
     let kept = s.refused.len();
+    let caseload = s.caseload.len();
+    let log = s.role().is_some_and(|r| {
+        carecircle_shared::policy::may(r, carecircle_shared::policy::CircleAction::ReadAccessLog)
+    });
     drop(s);
     let changed = match (new, conflicts) {
         (0, 0) => "What's changed".to_string(),
@@ -28,7 +32,10 @@ pub fn MoreScreen() -> Element {
             GoTo { to: Screen::Team, label: "Care team and organisations", class: "row" }
             GoTo { to: Screen::Plan, label: "Plan", class: "row" }
             GoTo { to: Screen::Changes, label: changed, class: "row" }
-            GoTo { to: Screen::Circle, label: "Circle: members, consent, access log", class: "row" }
+            GoTo { to: Screen::Information, label: "Information about the condition and the journey", class: "row" }
+            if caseload > 0 { GoTo { to: Screen::Caseload, label: "All circles ({caseload})", class: "row" } }
+            GoTo { to: Screen::Circle, label: "Circle: members, consent, invites", class: "row" }
+            if log { GoTo { to: Screen::AccessLog, label: "Access log", class: "row" } }
             if kept > 0 { GoTo { to: Screen::Kept, label: "Kept on this device ({kept})", class: "row" } }
             GoTo { to: Screen::Settings, label: "Settings and sign out", class: "row" }
         }

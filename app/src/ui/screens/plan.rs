@@ -1,9 +1,12 @@
-//! The individual service plan: assessment, goals, review, areas (with "not yet discussed"
-//! respected), treatment, crisis, supports and ending involvement with referrals.
+//! The individual service plan: the full assessment, goals, review, areas (with "not yet
+//! discussed" respected), treatment, crisis, dependent children, and ending involvement with
+//! the completion letter and referrals. Writers edit each part in place.
 
 use carecircle_shared::schema::{
-    AreaStatus, Goal, GoalStatus, LifeArea, PastReview, Plan, Referral,
+    AreaStatus, Assessment, AssessmentSection, Ending, Goal, GoalStatus, LifeArea, PastReview,
+    Plan, Referral,
 };
+use carecircle_shared::validation::{self as v, ValidationError};
 use carecircle_shared::{DocKind, ItemId};
 use dioxus::prelude::*;
 
@@ -11,7 +14,8 @@ use crate::ui::control::{Action, Edited, PlanList};
 use crate::ui::model::{Screen, Written};
 use crate::ui::screens::changes::{ConflictList, History};
 use crate::ui::widgets::{
-    Check, Choice, Confirm, Empty, Field, GoTo, NotShared, Section, TextField, use_snapshot,
+    Check, Choice, Confirm, EditableText, Empty, Field, GoTo, NotShared, Section, TextField,
+    WillBeInformed, use_snapshot,
 };
 
 /// The plan's free-text fields a writer can change here.
@@ -21,8 +25,6 @@ enum PlanField {
     WarningSigns,
     WhatHelps,
     OtherContacts,
-    Supports,
-    Respite,
     DependentChildren,
     SupportForChildren,
     DecidedWith,
@@ -37,10 +39,8 @@ impl PlanField {
             PlanField::WarningSigns => &mut p.crisis.warning_signs,
             PlanField::WhatHelps => &mut p.crisis.what_helps,
             PlanField::OtherContacts => &mut p.crisis.other_contacts,
-            PlanField::Supports => &mut p.supports.supports,
-            PlanField::Respite => &mut p.supports.respite,
-            PlanField::DependentChildren => &mut p.supports.dependent_children,
-            PlanField::SupportForChildren => &mut p.supports.support_for_children,
+            PlanField::DependentChildren => &mut p.children.dependent_children,
+            PlanField::SupportForChildren => &mut p.children.support_for_children,
             PlanField::DecidedWith => &mut p.ending.decided_with,
             PlanField::Explanation => &mut p.ending.explanation,
             PlanField::HowToReturn => &mut p.ending.how_to_return,
@@ -65,22 +65,9 @@ pub fn PlanScreen() -> Element {
     let crisis_people = c.team_people(&plan.crisis.who_to_contact);
     let history = c.history.get(&DocKind::Plan).cloned().unwrap_or_default();
     let a = &plan.assessment;
-    let sections = [
-        ("Mental state", &a.mental_state),
-        ("Physical health", &a.physical),
-        ("Alcohol and other drugs", &a.substance_use),
-        ("Need for services", &a.need_for_services),
-    ];
-    let assessment: Vec<(String, String, String)> = sections
+    let assessment: Vec<(AssessmentPart, AssessmentSection)> = AssessmentPart::ALL
         .iter()
-        .map(|(t, s)| {
-            let when = match (&s.done_on, s.done_by.is_empty()) {
-                (Some(d), false) => format!("{d}, by {}", s.done_by),
-                (Some(d), true) => d.clone(),
-                (None, _) => "Not done yet".into(),
-            };
-            (t.to_string(), when, s.summary.clone())
-        })
+        .map(|part| (*part, part.of(a).clone()))
         .collect();
     let areas: Vec<(LifeArea, AreaStatus, String)> = plan
         .areas
@@ -99,12 +86,9 @@ pub fn PlanScreen() -> Element {
             GoTo { to: Screen::Written(Written::Plan), label: "Written copy to print" }
         }
         ConflictList { kind: Some(DocKind::Plan), prefix: Vec::new() }
-        Section { title: "Assessment summary",
-            dl { class: "pairs",
-                for (title, when, summary) in assessment {
-                    dt { key: "{title}", "{title}" }
-                    dd { p { class: "row-sub", "{when}" } if !summary.is_empty() { p { "{summary}" } } }
-                }
+        Section { title: "Full assessment",
+            for (part, section) in assessment {
+                AssessmentView { key: "{part.title()}", part, section, can_write }
             }
         }
         Section { title: "Goals",
@@ -133,18 +117,17 @@ pub fn PlanScreen() -> Element {
             ul { class: "list", for p in crisis_people { li { key: "{p}", "{p}" } } }
             PlanText { label: "Other contacts", value: plan.crisis.other_contacts.clone(), what: "Updated the crisis plan", field: PlanField::OtherContacts, can_write }
         }
-        Section { title: "Supports and respite",
-            PlanText { label: "Supports", value: plan.supports.supports.clone(), what: "Updated supports", field: PlanField::Supports, can_write }
-            PlanText { label: "Respite", value: plan.supports.respite.clone(), what: "Updated supports", field: PlanField::Respite, can_write }
-            PlanText { label: "Dependent children", value: plan.supports.dependent_children.clone(), what: "Updated supports", field: PlanField::DependentChildren, can_write }
-            PlanText { label: "Support for the children", value: plan.supports.support_for_children.clone(), what: "Updated supports", field: PlanField::SupportForChildren, can_write }
+        Section { title: "Dependent children",
+            PlanText { label: "Dependent children", value: plan.children.dependent_children.clone(), what: "Updated dependent children", field: PlanField::DependentChildren, can_write }
+            PlanText { label: "Support for the children", value: plan.children.support_for_children.clone(), what: "Updated dependent children", field: PlanField::SupportForChildren, can_write }
+            p { class: "fineprint", "Supports and respite are kept with the care team, where carers can see them too." }
+            GoTo { to: Screen::Team, label: "Supports and respite" }
         }
         Section { title: "Ending involvement",
             PlanText { label: "Decided together with", value: plan.ending.decided_with.clone(), what: "Updated ending involvement", field: PlanField::DecidedWith, can_write }
-            PlanText { label: "Explanation", value: plan.ending.explanation.clone(), what: "Updated ending involvement", field: PlanField::Explanation, can_write }
+            PlanText { label: "Why the plan is no longer needed", value: plan.ending.explanation.clone(), what: "Updated ending involvement", field: PlanField::Explanation, can_write }
             PlanText { label: "How to come back to the service", value: plan.ending.how_to_return.clone(), what: "Updated ending involvement", field: PlanField::HowToReturn, can_write }
-            p { if plan.ending.family_informed { "Family and carers have been told." } else { "Family and carers have not been told yet." } }
-            if let Some(d) = &plan.ending.completion_letter_sent_on { p { "Completion letter sent on {d}." } }
+            Completion { ending: plan.ending.clone(), can_write }
             h3 { "Referrals (with consent)" }
             if referrals.is_empty() { Empty { text: "No referrals." } }
             ul { class: "list",
@@ -166,8 +149,6 @@ fn PlanText(
     can_write: bool,
 ) -> Element {
     let actions = use_coroutine_handle::<Action>();
-    let mut editing = use_signal(|| false);
-    let draft = use_signal(|| value.clone());
     let id = format!(
         "plan-{}",
         label
@@ -175,22 +156,221 @@ fn PlanText(
             .replace(|c: char| !c.is_alphanumeric(), "-")
     );
     rsx! {
+        EditableText { id, label, value, can_write, kind: DocKind::Plan,
+            on_save: move |v: String| actions.send(Action::EditPlan { what, edit: Box::new(move |p| field.set(p, v)) }) }
+    }
+}
+
+/// The four parts of the full assessment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AssessmentPart {
+    MentalState,
+    Physical,
+    SubstanceUse,
+    NeedForServices,
+}
+
+impl AssessmentPart {
+    const ALL: [AssessmentPart; 4] = [
+        AssessmentPart::MentalState,
+        AssessmentPart::Physical,
+        AssessmentPart::SubstanceUse,
+        AssessmentPart::NeedForServices,
+    ];
+
+    fn title(self) -> &'static str {
+        match self {
+            AssessmentPart::MentalState => "Mental state examination",
+            AssessmentPart::Physical => "Physical examination",
+            AssessmentPart::SubstanceUse => "Co-occurring alcohol and other drug use",
+            AssessmentPart::NeedForServices => "Need for services",
+        }
+    }
+
+    fn of(self, a: &Assessment) -> &AssessmentSection {
+        match self {
+            AssessmentPart::MentalState => &a.mental_state,
+            AssessmentPart::Physical => &a.physical,
+            AssessmentPart::SubstanceUse => &a.substance_use,
+            AssessmentPart::NeedForServices => &a.need_for_services,
+        }
+    }
+
+    fn of_mut(self, a: &mut Assessment) -> &mut AssessmentSection {
+        match self {
+            AssessmentPart::MentalState => &mut a.mental_state,
+            AssessmentPart::Physical => &mut a.physical,
+            AssessmentPart::SubstanceUse => &mut a.substance_use,
+            AssessmentPart::NeedForServices => &mut a.need_for_services,
+        }
+    }
+
+    fn key(self) -> &'static str {
+        match self {
+            AssessmentPart::MentalState => "mental-state",
+            AssessmentPart::Physical => "physical",
+            AssessmentPart::SubstanceUse => "substance-use",
+            AssessmentPart::NeedForServices => "need-for-services",
+        }
+    }
+}
+
+/// One part of the assessment: when, by whom, the summary; a writer edits it in place.
+#[component]
+fn AssessmentView(part: AssessmentPart, section: AssessmentSection, can_write: bool) -> Element {
+    let actions = use_coroutine_handle::<Action>();
+    let mut editing = use_signal(|| false);
+    let mut done_on = use_signal(|| section.done_on.clone().unwrap_or_default());
+    let mut done_by = use_signal(|| section.done_by.clone());
+    let mut summary = use_signal(|| section.summary.clone());
+    let mut problem = use_signal(|| None::<ValidationError>);
+    let when = match (&section.done_on, section.done_by.is_empty()) {
+        (Some(d), false) => format!("{d}, by {}", section.done_by),
+        (Some(d), true) => d.clone(),
+        (None, false) => format!("By {}", section.done_by),
+        (None, true) => "Not done yet".into(),
+    };
+    let key = part.key();
+    let opened = section.clone();
+    let error_for = move |f: &str| {
+        problem()
+            .filter(|p| p.field() == Some(f))
+            .map(|p| p.plain())
+    };
+    rsx! {
         div { class: "plan-text",
-            h3 { "{label}" }
+            h3 { "{part.title()}" }
             if editing() {
                 form { onsubmit: move |e: FormEvent| {
                         e.prevent_default();
-                        let v = draft();
-                        actions.send(Action::EditPlan { what, edit: Box::new(move |p| field.set(p, v)) });
+                        let saved = AssessmentSection {
+                            done_on: Some(done_on().trim().to_string()).filter(|d| !d.is_empty()),
+                            done_by: done_by().trim().to_string(),
+                            summary: summary().trim().to_string(),
+                        };
+                        let check = v::optional_date("done_on", &saved.done_on)
+                            .and_then(|_| v::short("done_by", &saved.done_by))
+                            .and_then(|_| v::long("summary", &saved.summary));
+                        if let Err(p) = check {
+                            let f = match p.field() { Some("done_on") => "on", Some("done_by") => "by", _ => "summary" };
+                            problem.set(Some(p));
+                            crate::ui::platform::focus(&format!("assessment-{key}-{f}"));
+                            return;
+                        }
+                        problem.set(None);
+                        // Only what the person changed is written: someone else's edit of
+                        // another field of this part, arriving meanwhile, stays.
+                        let opened = opened.clone();
+                        actions.send(Action::EditPlan { what: "Updated the assessment", edit: Box::new(move |p| {
+                            let s = part.of_mut(&mut p.assessment);
+                            if saved.done_on != opened.done_on { s.done_on = saved.done_on; }
+                            if saved.done_by != opened.done_by { s.done_by = saved.done_by; }
+                            if saved.summary != opened.summary { s.summary = saved.summary; }
+                        }) });
                         editing.set(false);
                     },
-                    TextField { id, label: label.clone(), value: draft }
-                    button { r#type: "submit", class: "button small", "Save" }
+                    Field { id: "assessment-{key}-on", label: "Done on", value: done_on, kind: "date", error: error_for("done_on") }
+                    Field { id: "assessment-{key}-by", label: "Done by", value: done_by, error: error_for("done_by") }
+                    TextField { id: "assessment-{key}-summary", label: "Summary", value: summary, error: error_for("summary") }
+                    WillBeInformed { kind: DocKind::Plan }
+                    div { class: "actions",
+                        button { r#type: "submit", class: "button small", "Save" }
+                        button { r#type: "button", class: "button small secondary", onclick: move |_| editing.set(false), "Cancel" }
+                    }
                 }
             } else {
-                if value.is_empty() { p { class: "empty", "Nothing written yet." } } else { p { "{value}" } }
+                p { class: "row-sub", "{when}" }
+                if !section.summary.is_empty() { p { class: "kept-text", "{section.summary}" } }
                 if can_write {
-                    button { r#type: "button", class: "button small secondary", "aria-label": "Edit {label}", onclick: move |_| editing.set(true), "Edit" }
+                    button { r#type: "button", class: "button small secondary", "aria-label": "Edit {part.title()}",
+                        onclick: {
+                            let section = section.clone();
+                            move |_| {
+                                done_on.set(section.done_on.clone().unwrap_or_default());
+                                done_by.set(section.done_by.clone());
+                                summary.set(section.summary.clone());
+                                editing.set(true);
+                            }
+                        },
+                        "Edit" }
+                }
+            }
+        }
+    }
+}
+
+/// The completion letter and whether family and carers were told.
+#[component]
+fn Completion(ending: Ending, can_write: bool) -> Element {
+    let actions = use_coroutine_handle::<Action>();
+    let mut editing = use_signal(|| false);
+    let sent_on = use_signal(|| ending.completion_letter_sent_on.clone().unwrap_or_default());
+    let sent_by = use_signal(|| ending.completion_letter_sent_by.clone());
+    let letter = use_signal(|| ending.completion_letter.clone());
+    let told = use_signal(|| ending.family_informed);
+    let mut problem = use_signal(|| None::<ValidationError>);
+    let opened = ending.clone();
+    let error_for = move |f: &str| {
+        problem()
+            .filter(|p| p.field() == Some(f))
+            .map(|p| p.plain())
+    };
+    let sent = match (
+        &ending.completion_letter_sent_on,
+        ending.completion_letter_sent_by.is_empty(),
+    ) {
+        (Some(d), false) => format!(
+            "Completion letter sent on {d} by {}.",
+            ending.completion_letter_sent_by
+        ),
+        (Some(d), true) => format!("Completion letter sent on {d}."),
+        (None, _) => "No completion letter sent yet.".into(),
+    };
+    rsx! {
+        div { class: "plan-text",
+            h3 { "Completion letter" }
+            if editing() {
+                form { onsubmit: move |e: FormEvent| {
+                        e.prevent_default();
+                        let on = Some(sent_on().trim().to_string()).filter(|d| !d.is_empty());
+                        let (by, text, informed) = (sent_by().trim().to_string(), letter().trim().to_string(), told());
+                        let check = v::optional_date("completion_letter_sent_on", &on)
+                            .and_then(|_| v::short("completion_letter_sent_by", &by))
+                            .and_then(|_| v::long("completion_letter", &text));
+                        if let Err(p) = check {
+                            problem.set(Some(p));
+                            return;
+                        }
+                        problem.set(None);
+                        let opened = opened.clone();
+                        actions.send(Action::EditPlan { what: "Recorded the completion letter", edit: Box::new(move |p| {
+                            let e = &mut p.ending;
+                            if on != opened.completion_letter_sent_on { e.completion_letter_sent_on = on; }
+                            if by != opened.completion_letter_sent_by { e.completion_letter_sent_by = by; }
+                            if text != opened.completion_letter { e.completion_letter = text; }
+                            if informed != opened.family_informed { e.family_informed = informed; }
+                        }) });
+                        editing.set(false);
+                    },
+                    Field { id: "letter-sent-on", label: "Sent on", value: sent_on, kind: "date", error: error_for("completion_letter_sent_on") }
+                    Field { id: "letter-sent-by", label: "Sent by", value: sent_by, hint: "Name and role, as on the letter", error: error_for("completion_letter_sent_by") }
+                    TextField { id: "letter-text", label: "A copy of the letter", value: letter, error: error_for("completion_letter") }
+                    Check { id: "family-informed", label: "Family and carers have been told", checked: told }
+                    WillBeInformed { kind: DocKind::Plan }
+                    div { class: "actions",
+                        button { r#type: "submit", class: "button small", "Save" }
+                        button { r#type: "button", class: "button small secondary", onclick: move |_| editing.set(false), "Cancel" }
+                    }
+                }
+            } else {
+                p { "{sent}" }
+                p { if ending.family_informed { "Family and carers have been told." } else { "Family and carers have not been told yet." } }
+                if !ending.completion_letter.is_empty() {
+                    details { summary { "Read the letter" } p { class: "kept-text", "{ending.completion_letter}" } }
+                }
+                if can_write {
+                    button { r#type: "button", class: "button small secondary", "aria-label": "Record the completion letter",
+                        onclick: move |_| editing.set(true), "Record the letter" }
                 }
             }
         }
@@ -267,6 +447,7 @@ fn GoalForm(goal: Goal, title: String) -> Element {
             TextField { id: "goal-strategies-{key}", label: "How (one step per line)", value: strategies }
             Field { id: "goal-who-{key}", label: "Who is involved (commas between names)", value: who }
             TextField { id: "goal-progress-{key}", label: "Progress", value: progress }
+            WillBeInformed { kind: DocKind::Plan }
             button { r#type: "submit", class: "button small", "Save goal" }
         }
     }
@@ -365,6 +546,7 @@ fn ReviewForm(review: Option<PastReview>, on_done: Option<EventHandler<()>>) -> 
             TextField { id: "rv-worked-{key}", label: "What worked", value: worked }
             TextField { id: "rv-changes-{key}", label: "What changed", value: changes }
             TextField { id: "rv-met-{key}", label: "Goals met and services still needed", value: met }
+            WillBeInformed { kind: DocKind::Plan }
             button { r#type: "submit", class: "button small", "Save review" }
         }
     }
@@ -484,6 +666,7 @@ fn ReferralForm(referral: Option<Referral>, on_done: Option<EventHandler<()>>) -
             Field { id: "ref-reason-{key}", label: "Why", value: reason }
             Check { id: "ref-consent-{key}", label: "The consumer agreed to this referral", checked: consent }
             Field { id: "ref-on-{key}", label: "Referred on", value: on, kind: "date" }
+            WillBeInformed { kind: DocKind::Plan }
             button { r#type: "submit", class: "button small", "Save referral" }
         }
     }

@@ -1,15 +1,17 @@
 //! The care team and organisations: tap to call or email, who to call if something goes wrong,
-//! who is informed of changes; add, edit and remove.
+//! who is informed of changes; add, edit and remove; supports and respite; the service to contact
+//! when there is no case manager.
 
 use carecircle_shared::ItemId;
-use carecircle_shared::schema::{Organisation, TeamMember};
+use carecircle_shared::schema::{Organisation, ServiceContact, TeamMember};
 use dioxus::prelude::*;
 
 use crate::ui::control::{Action, Edited};
 use crate::ui::format;
 use crate::ui::model::Screen;
 use crate::ui::widgets::{
-    Check, Confirm, Empty, Field, GoTo, NotShared, Section, TextField, use_snapshot,
+    Check, Confirm, EditableText, Empty, Field, GoTo, NotShared, Section, TextField,
+    WillBeInformed, use_snapshot,
 };
 use carecircle_shared::DocKind;
 
@@ -21,7 +23,15 @@ pub fn WhoToCall(compact: bool) -> Element {
     let Some(team) = s.circle.as_ref().and_then(|c| c.team.clone()) else {
         return rsx! {};
     };
+    // With no case manager in the circle, the service itself is who to call.
+    let no_case_manager = !s.members.is_empty()
+        && !s
+            .members
+            .iter()
+            .any(|m| m.role == carecircle_shared::Role::CaseManager);
     drop(s);
+    let service = team.service_contact.clone();
+    let has_service = !service.name.trim().is_empty() || !service.phone.trim().is_empty();
     let people: Vec<TeamMember> = team.who_to_call().into_iter().cloned().collect();
     let orgs: Vec<Organisation> = team
         .organisations
@@ -32,8 +42,11 @@ pub fn WhoToCall(compact: bool) -> Element {
     rsx! {
         section { class: "card urgent", "aria-labelledby": "who-to-call",
             h2 { id: "who-to-call", "Who to call if something goes wrong" }
-            if people.is_empty() && orgs.is_empty() {
+            if people.is_empty() && orgs.is_empty() && !has_service {
                 Empty { text: "Nobody is marked as the person to call yet. Add them in Care team." }
+            }
+            if no_case_manager && !has_service {
+                p { class: "row-sub", "There is no case manager in this circle. Add the mental health service's contact in Care team." }
             }
             ul { class: "list",
                 for m in people {
@@ -45,6 +58,18 @@ pub fn WhoToCall(compact: bool) -> Element {
                         }
                         if !m.phone.is_empty() {
                             a { class: "button call", href: "{format::tel(&m.phone)}", "aria-label": "Call {m.phone}, {m.name}", "Call {m.phone}" }
+                        }
+                    }
+                }
+                if has_service {
+                    li { class: "contact",
+                        div {
+                            p { class: "row-title", "{service.name}" }
+                            p { class: "row-sub", if no_case_manager { "The service to contact while there is no case manager" } else { "The mental health service (if there is no case manager)" } }
+                            if !service.hours.is_empty() { p { class: "row-sub", "{service.hours}" } }
+                        }
+                        if !service.phone.is_empty() {
+                            a { class: "button call", href: "{format::tel(&service.phone)}", "aria-label": "Call {service.phone}, {service.name}", "Call {service.phone}" }
                         }
                     }
                 }
@@ -69,6 +94,7 @@ pub fn WhoToCall(compact: bool) -> Element {
 #[component]
 pub fn TeamScreen() -> Element {
     let snap = use_snapshot();
+    let actions = use_coroutine_handle::<Action>();
     let mut editing = use_signal(|| None::<TeamMember>);
     let mut editing_org = use_signal(|| None::<Organisation>);
     let s = snap.read();
@@ -148,6 +174,77 @@ pub fn TeamScreen() -> Element {
                     "Add an organisation" }
             }
         }
+        Section { title: "Supports and respite",
+            p { class: "fineprint", "Supports in place and respite are the carers' business too: everyone who sees the care team sees these." }
+            EditableText { id: "team-supports", label: "Supports", value: team.supports.supports.clone(), can_write, kind: DocKind::Team,
+                on_save: move |v: String| actions.send(Action::EditTeam { what: "Updated supports", edit: Box::new(move |t| t.supports.supports = v) }) }
+            EditableText { id: "team-respite", label: "Respite", value: team.supports.respite.clone(), can_write, kind: DocKind::Team,
+                on_save: move |v: String| actions.send(Action::EditTeam { what: "Updated respite", edit: Box::new(move |t| t.supports.respite = v) }) }
+        }
+        ServiceContactCard { contact: team.service_contact.clone(), can_write }
+    }
+}
+
+/// The public mental health service to contact when there is no case manager.
+#[component]
+fn ServiceContactCard(contact: ServiceContact, can_write: bool) -> Element {
+    let actions = use_coroutine_handle::<Action>();
+    let mut editing = use_signal(|| false);
+    let name = use_signal(|| contact.name.clone());
+    let phone = use_signal(|| contact.phone.clone());
+    let hours = use_signal(|| contact.hours.clone());
+    let notes = use_signal(|| contact.notes.clone());
+    let mut problem = use_signal(|| None::<String>);
+    let opened = contact.clone();
+    rsx! {
+        Section { title: "If there is no case manager",
+            if editing() {
+                form { onsubmit: move |e: FormEvent| {
+                        e.prevent_default();
+                        let saved = ServiceContact { name: name().trim().into(), phone: phone().trim().into(), hours: hours().trim().into(), notes: notes().trim().into() };
+                        let team = carecircle_shared::schema::Team { service_contact: saved.clone(), ..Default::default() };
+                        if let Err(p) = carecircle_shared::schema::DocSchema::validate_change(&team, &Default::default(), &Default::default()) {
+                            problem.set(Some(p.plain()));
+                            return;
+                        }
+                        problem.set(None);
+                        let opened = opened.clone();
+                        actions.send(Action::EditTeam { what: "Updated the service contact", edit: Box::new(move |t| {
+                            let c = &mut t.service_contact;
+                            if saved.name != opened.name { c.name = saved.name; }
+                            if saved.phone != opened.phone { c.phone = saved.phone; }
+                            if saved.hours != opened.hours { c.hours = saved.hours; }
+                            if saved.notes != opened.notes { c.notes = saved.notes; }
+                        }) });
+                        editing.set(false);
+                    },
+                    if let Some(p) = problem() { p { class: "field-error", role: "alert", "{p}" } }
+                    Field { id: "service-name", label: "Service", value: name, hint: "For example the area mental health service's intake line" }
+                    Field { id: "service-phone", label: "Phone", value: phone, kind: "tel", autocomplete: "tel" }
+                    Field { id: "service-hours", label: "When to call", value: hours }
+                    TextField { id: "service-notes", label: "Anything else", value: notes }
+                    WillBeInformed { kind: DocKind::Team }
+                    div { class: "actions",
+                        button { r#type: "submit", class: "button small", "Save" }
+                        button { r#type: "button", class: "button small secondary", onclick: move |_| editing.set(false), "Cancel" }
+                    }
+                }
+            } else {
+                if contact.name.is_empty() && contact.phone.is_empty() {
+                    Empty { text: "No service contact written down yet. If there is no current case manager, the public mental health service for the area is who to contact." }
+                } else {
+                    p { class: "row-title", "{contact.name}" }
+                    if !contact.hours.is_empty() { p { class: "row-sub", "{contact.hours}" } }
+                    if !contact.notes.is_empty() { p { "{contact.notes}" } }
+                    if !contact.phone.is_empty() {
+                        a { class: "button secondary", href: "{format::tel(&contact.phone)}", "aria-label": "Call {contact.phone}, {contact.name}", "Call {contact.phone}" }
+                    }
+                }
+                if can_write {
+                    button { r#type: "button", class: "button small secondary", "aria-label": "Edit the service contact", onclick: move |_| editing.set(true), "Edit" }
+                }
+            }
+        }
     }
 }
 
@@ -192,6 +289,7 @@ fn MemberForm(member: TeamMember, done: Signal<Option<TeamMember>>) -> Element {
             Check { id: "tm-urgent", label: "Contact if something goes wrong", checked: urgent }
             Check { id: "tm-informed", label: "Informed of changes", checked: informed }
             div { class: "actions",
+                WillBeInformed { kind: DocKind::Team }
                 button { r#type: "submit", class: "button", "Save" }
                 button { r#type: "button", class: "button secondary", onclick: move |_| done.set(None), "Back without saving" }
                 if !member.name.is_empty() {
@@ -238,6 +336,7 @@ fn OrganisationForm(org: Organisation, done: Signal<Option<Organisation>>) -> El
             Field { id: "org-urgent", label: "Who to contact there if something goes wrong", value: urgent }
             TextField { id: "org-notes", label: "Notes", value: notes }
             div { class: "actions",
+                WillBeInformed { kind: DocKind::Team }
                 button { r#type: "submit", class: "button", "Save" }
                 button { r#type: "button", class: "button secondary", onclick: move |_| done.set(None), "Back without saving" }
                 if !org.name.is_empty() {

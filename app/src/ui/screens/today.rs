@@ -1,14 +1,14 @@
-//! Today: what needs attention, the next appointments and their questions, who to call, and a
-//! case manager's caseload first.
+//! Today, in order of use: today's appointments and what needs attention first, then the next
+//! appointment's questions and what is coming up, then who to call (always one tap away in the
+//! header too); a case manager's most pressing circles above it all.
 
-use carecircle_shared::Role;
 use dioxus::prelude::*;
 
 use crate::ops::attention::Reminder;
-use crate::ui::control::Action;
 use crate::ui::format;
 use crate::ui::model::Screen;
 use crate::ui::screens::appointments::AppointmentCard;
+use crate::ui::screens::caseload::CaseloadItem;
 use crate::ui::screens::start::JoinOrCreate;
 use crate::ui::screens::team::WhoToCall;
 use crate::ui::widgets::{Empty, GoTo, Section, use_snapshot};
@@ -17,7 +17,6 @@ use crate::ui::widgets::{Empty, GoTo, Section, use_snapshot};
 #[component]
 pub fn Today() -> Element {
     let snap = use_snapshot();
-    let actions = use_coroutine_handle::<Action>();
     let s = snap.read();
     let Some(c) = s.circle.clone() else {
         return rsx! {
@@ -28,8 +27,9 @@ pub fn Today() -> Element {
             }
         };
     };
-    let caseload = s.circles.len() > 1 || c.summary.role == Role::CaseManager;
-    let circles = s.circles.clone();
+    let caseload: Vec<_> = s.caseload.iter().take(3).cloned().collect();
+    let circles = s.caseload.len();
+    let changes = c.feed.len();
     let zone = s.zone;
     let shown = c.summary.id;
     let appts = c.appointments.clone().unwrap_or_default();
@@ -124,39 +124,13 @@ pub fn Today() -> Element {
     drop(s);
     rsx! {
         h1 { "Today" }
-        if caseload {
+        if !caseload.is_empty() {
             Section { title: "Your caseload",
-                ul { class: "list",
-                    for circle in circles {
-                        li { key: "{circle.id}",
-                            button {
-                                r#type: "button",
-                                class: if circle.id == shown { "row selected" } else { "row" },
-                                "aria-current": if circle.id == shown { Some("true") } else { None },
-                                onclick: move |_| actions.send(Action::SelectCircle(circle.id)),
-                                span { class: "row-title", "{circle.name}" }
-                                span { class: "row-sub", "You are the {circle.role.label().to_lowercase()}" }
-                            }
-                        }
-                    }
+                p { class: "row-sub", "Most pressing first." }
+                ul { class: "list caseload",
+                    for r in caseload { CaseloadItem { key: "{r.id}", current: r.id == shown, row: r.clone() } }
                 }
-            }
-        }
-        WhoToCall { compact: true }
-        Section { title: "Needs attention",
-            if reminders.is_empty() {
-                Empty { text: "Nothing needs attention right now." }
-            } else {
-                ul { class: "list",
-                    for (i, (text, to)) in reminders.into_iter().enumerate() {
-                        li { key: "{i}", class: "reminder",
-                            p { "{text}" }
-                            if let Some(to) = to {
-                                GoTo { to, label: "Open", class: "button small secondary" }
-                            }
-                        }
-                    }
-                }
+                GoTo { to: Screen::Caseload, label: "All {circles} circles" }
             }
         }
         Section { title: "Today's appointments",
@@ -167,6 +141,27 @@ pub fn Today() -> Element {
             } else {
                 for a in today {
                     AppointmentCard { key: "{a.id}", a, zone }
+                }
+            }
+        }
+        Section { title: "Needs attention",
+            if reminders.is_empty() && changes == 0 {
+                Empty { text: "Nothing needs attention right now." }
+            }
+            ul { class: "list",
+                for (i, (text, to)) in reminders.into_iter().enumerate() {
+                    li { key: "{i}", class: "reminder",
+                        p { "{text}" }
+                        if let Some(to) = to {
+                            GoTo { to, label: "Open", class: "button small secondary" }
+                        }
+                    }
+                }
+                if changes > 0 {
+                    li { class: "reminder",
+                        p { if changes == 1 { "1 change by someone else since you last looked." } else { "{changes} changes by others since you last looked." } }
+                        GoTo { to: Screen::Changes, label: "See what changed", class: "button small secondary" }
+                    }
                 }
             }
         }
@@ -189,6 +184,7 @@ pub fn Today() -> Element {
             }
             GoTo { to: Screen::Appointments, label: "All appointments" }
         }
+        WhoToCall { compact: true }
         p { class: "fineprint", "Last looked at {format::when(snap.read().now, zone)}." }
     }
 }
