@@ -436,3 +436,30 @@ async fn invites_and_access_the_consumer_changed_follow_the_policy() {
     }
     println!("invites and changed access: {cells} cells checked, all match shared::policy");
 }
+
+#[tokio::test]
+async fn a_carer_reads_supports_and_respite_by_default_but_not_the_plan() {
+    // Supports and respite live in the team document (carers read it by default), not in the
+    // plan (carers do not), so the carer gets them without the consumer changing any access.
+    let server = TestServer::start().await;
+    let mut p = people(&server.api()).await;
+    let c = circle(&mut p).await;
+    p.case_manager.edit(c, "Edited supports", |t: &mut Team| {
+        t.supports.respite = "A weekend a month with Respite Co".into();
+        t.supports.supports = "Carer support group on Tuesdays".into();
+        Ok(())
+    });
+    p.case_manager.sync().await;
+    p.carer.sync().await;
+    let team: Team = p.carer.view(c);
+    assert_eq!(team.supports.respite, "A weekend a month with Respite Co");
+    assert_eq!(team.supports.supports, "Carer support group on Tuesdays");
+    assert_eq!(
+        policy::default_access(Role::Carer, DocKind::Team),
+        Access::Read
+    );
+    assert_eq!(
+        policy::default_access(Role::Carer, DocKind::Plan),
+        Access::None
+    );
+}

@@ -402,6 +402,24 @@ async fn journey_3_case_manager_syncs_a_caseload_and_sees_conflicts() {
         assert_eq!(conflicts[0].0, DocKind::Appointments);
         assert_eq!(conflicts[0].1.values.len(), 2);
     }
+    // The same sync brought the whole caseload as a work list: the circle with the conflict
+    // and the consumer's change first, every other one with its next appointment and review.
+    let now = Timestamp(Utc::now().timestamp_millis());
+    let zone = Zone::named("Etc/GMT-11").expect("zone");
+    let rows = cm.caseload(now, zone).await.expect("caseload");
+    assert_eq!(rows.len(), 40);
+    assert_eq!(rows[0].id, circles[0], "{:?}", rows[0]);
+    assert_eq!(rows[0].conflicts, 1);
+    assert!(rows[0].changes >= 1, "{:?}", rows[0]);
+    for r in &rows[1..] {
+        assert_eq!(r.conflicts, 0);
+        assert_eq!(r.changes, 0, "only my own changes there: {r:?}");
+        assert_eq!(
+            r.next.as_ref().map(|a| a.purpose.as_str()),
+            Some("Check-in")
+        );
+        assert_eq!(r.review.as_deref(), Some("2026-12-15"));
+    }
     // Resolved on one device (keeping the case manager's whole time slot), gone on every
     // device. A bare start is not a slot: refused, nothing written.
     let conflict = cm.conflicts(circles[0]).expect("c")[0].1.clone();
