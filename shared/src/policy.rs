@@ -75,6 +75,10 @@ impl Access {
 }
 
 /// Default access per role (rows) and document (columns, in [`DocKind::ALL`] order).
+///
+/// What a document holds decides who reads it by default: supports and respite are the
+/// carer's business too, so they live in the team document (with the service contact), which
+/// carers read, not in the plan, which is shared with a carer only when the consumer says so.
 pub const DEFAULT_ACCESS: [(Role, [Access; 5]); 3] = {
     use Access::{None as N, Read as R, Write as W};
     [

@@ -409,6 +409,7 @@ pub async fn run(
                     core.status.offline = false;
                 }
                 snapshot.write().busy = true;
+                let was_shown = shown;
                 let result = apply(
                     &mut core,
                     action,
@@ -421,10 +422,17 @@ pub async fn run(
                 let mut error = None;
                 match result {
                     Ok(Outcome::Done) => {}
-                    Ok(Outcome::SyncNow) => match syncing.as_mut() {
-                        Some(f) => f.again = true,
-                        None => syncing = start_sync(&mut core, shown, &mut snapshot).await,
-                    },
+                    Ok(Outcome::SyncNow) => {
+                        if shown != was_shown {
+                            // Another circle: its screens show it before the sync starts, so
+                            // nothing of the previous circle can be tapped meanwhile.
+                            publish(&core, shown, &mut snapshot).await;
+                        }
+                        match syncing.as_mut() {
+                            Some(f) => f.again = true,
+                            None => syncing = start_sync(&mut core, shown, &mut snapshot).await,
+                        }
+                    }
                     Err(e) => error = Some(explain(&e)),
                 }
                 let mut s = snapshot.write();
