@@ -106,6 +106,18 @@ async function tab(page, name) {
   await page.getByRole("navigation", { name: "Main" }).getByRole("button", { name }).click();
 }
 
+// The consumer shares (or withdraws) the plan with Sam from the consent table.
+async function planAccess(page, value) {
+  await more(page, /^Circle/);
+  const select = page.getByLabel("Sam Rivera: Plan");
+  await select.waitFor({ timeout: WAIT });
+  await select.selectOption(value);
+  await page.waitForFunction((v) => {
+    const s = [...document.querySelectorAll("select")].find((x) => x.getAttribute("aria-label") === "Sam Rivera: Plan");
+    return s && s.value === v && !document.querySelector(".banner.error");
+  }, value);
+}
+
 async function more(page, name) {
   await tab(page, "More");
   await page.getByRole("button", { name }).click();
@@ -233,18 +245,8 @@ try {
 
   await test("4. the consumer withdraws the carer's plan access; the carer's copy goes, with a reason", async () => {
     const { page } = consumer;
-    const planAccess = async (value) => {
-      await more(page, /^Circle/);
-      const select = page.getByLabel("Sam Rivera: Plan");
-      await select.waitFor({ timeout: WAIT });
-      await select.selectOption(value);
-      await page.waitForFunction((v) => {
-        const s = [...document.querySelectorAll("select")].find((x) => x.getAttribute("aria-label") === "Sam Rivera: Plan");
-        return s && s.value === v && !document.querySelector(".banner.error");
-      }, value);
-    };
     // The plan is not shared with carers by default: Alex shares it with Sam first.
-    await planAccess("read");
+    await planAccess(page, "read");
     mark("plan shared with the carer");
     await carer.page.getByRole("button", { name: "Sync now" }).click();
     await synced(carer.page);
@@ -253,7 +255,7 @@ try {
     await carer.page.getByRole("heading", { name: "Goals" }).waitFor({ timeout: WAIT });
     mark("carer reads the plan");
     await shot(carer.page, "07-plan-shared-with-carer");
-    await planAccess("none");
+    await planAccess(page, "none");
     mark("plan withdrawn");
     await shot(page, "08-circle-consent");
     await carer.page.getByRole("button", { name: "Sync now" }).click();
@@ -610,18 +612,6 @@ try {
     await m.getByRole("button", { name: "Sync now" }).click();
     await synced(m);
   });
-
-  // The consumer shares (or withdraws) the plan with Sam from the consent table.
-  const planAccess = async (page, value) => {
-    await more(page, /^Circle/);
-    const select = page.getByLabel("Sam Rivera: Plan");
-    await select.waitFor({ timeout: WAIT });
-    await select.selectOption(value);
-    await page.waitForFunction((v) => {
-      const s = [...document.querySelectorAll("select")].find((x) => x.getAttribute("aria-label") === "Sam Rivera: Plan");
-      return s && s.value === v && !document.querySelector(".banner.error");
-    }, value);
-  };
 
   await test("13. the case manager records the assessment and the ending; the consumer sees both; who will see it is named first", async () => {
     const m = manager.page, c = consumer.page;
