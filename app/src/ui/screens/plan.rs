@@ -369,8 +369,8 @@ fn Completion(ending: Ending, can_write: bool) -> Element {
                     details { summary { "Read the letter" } p { class: "kept-text", "{ending.completion_letter}" } }
                 }
                 if can_write {
-                    button { r#type: "button", class: "button small secondary", "aria-label": "Record the completion letter",
-                        onclick: move |_| editing.set(true), "Record the letter" }
+                    button { r#type: "button", class: "button small secondary",
+                        onclick: move |_| editing.set(true), "Record the completion letter" }
                 }
             }
         }
