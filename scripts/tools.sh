@@ -52,3 +52,15 @@ ensure_node_modules() {
     (cd tests/browser && npm ci --no-audit --no-fund)
   fi
 }
+
+# wasm-opt from npm's binaryen (a pinned version, kept beside the cargo cache), for the web build.
+BINARYEN_VERSION=132.0.0
+ensure_wasm_opt() {
+  local dir="${XDG_CACHE_HOME:-$HOME/.cache}/carecircle/tools/binaryen-$BINARYEN_VERSION"
+  if [ ! -x "$dir/node_modules/.bin/wasm-opt" ]; then
+    step "installing binaryen $BINARYEN_VERSION (wasm-opt) from npm"
+    mkdir -p "$dir"
+    npm install --prefix "$dir" --no-audit --no-fund --no-save "binaryen@$BINARYEN_VERSION" >/dev/null
+  fi
+  WASM_OPT="$dir/node_modules/.bin/wasm-opt"
+}

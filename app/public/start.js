@@ -10,7 +10,9 @@ async function load() {
   const text = document.getElementById("boot-text");
   try {
     const res = await fetch(WASM);
-    const total = Number(res.headers.get("content-length")) || 0;
+    // The wasm's own size, written in by the build: the Content-Length of a compressed
+    // download is smaller than what the body yields.
+    const total = Number("__WASM_BYTES__") || 0;
     if (!res.ok || !res.body || !total || !bar) return init({ module_or_path: WASM });
     const reader = res.body.getReader();
     const chunks = [];

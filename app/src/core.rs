@@ -15,7 +15,7 @@ use carecircle_shared::{
 
 use crate::client::Client;
 use crate::error::{AppError, AppResult};
-use crate::store::{LocalStore, Part, SavedSession};
+use crate::store::{DocWrite, LocalStore, Part, SavedSession};
 
 /// Where syncing stands, for the always-visible status line.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -151,28 +151,38 @@ impl CareCircle {
         id: DocumentId,
         before: &[carecircle_shared::automerge::ChangeHash],
     ) -> AppResult<()> {
-        let Some(doc) = self.docs.get(&id) else {
-            return Ok(());
-        };
+        match self.next_part(id, before) {
+            Some(write) => self.store.write(&[write]).await,
+            None => Ok(()),
+        }
+    }
+
+    /// The write that stores what `id` gained since `before` (a compaction snapshot when
+    /// enough parts have gathered), counted among the parts this copy knows; `None` if it
+    /// gained nothing. The caller writes it (alone, or with the rest of a sync exchange).
+    pub(crate) fn next_part(
+        &mut self,
+        id: DocumentId,
+        before: &[carecircle_shared::automerge::ChangeHash],
+    ) -> Option<DocWrite> {
+        let doc = self.docs.get(&id)?;
         let chunk = doc.automerge().save_after(before);
         if chunk.is_empty() {
-            return Ok(());
+            return None;
         }
         let known = self.parts.entry(id).or_default();
-        if known.len() + 1 > CHUNKS_BEFORE_COMPACTION {
+        let write = if known.len() + 1 > CHUNKS_BEFORE_COMPACTION {
             let snapshot = Part::new(doc.save(), true);
             let covered: Vec<String> = known.iter().cloned().collect();
-            self.store
-                .replace(id, doc.kind(), &snapshot, &covered)
-                .await?;
-            *known = BTreeSet::from([snapshot.id]);
+            *known = BTreeSet::from([snapshot.id.clone()]);
+            DocWrite::part(id, doc.kind(), snapshot, covered)
         } else {
             let part = Part::new(chunk, false);
-            self.store.append(id, doc.kind(), &part).await?;
-            known.insert(part.id);
-        }
+            known.insert(part.id.clone());
+            DocWrite::part(id, doc.kind(), part, Vec::new())
+        };
         self.changed = true;
-        Ok(())
+        Some(write)
     }
 
     /// Takes in what another writer of this device's store (another tab) saved: parts not
@@ -325,6 +335,7 @@ impl CareCircle {
             actor: actor.to_hex_string(),
             last_synced_at: None,
             actors: Vec::new(),
+            cursor: None,
         };
         self.store.set_session(Some(&saved)).await?;
         self.client.set_token(Some(session.token));

@@ -5,7 +5,7 @@
 //! each document's stored sync state when its batch starts, keeps it for its round trips, and
 //! stores it after every answered round.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 
 use carecircle_shared::automerge::sync::{self, SyncDoc as _};
@@ -13,14 +13,15 @@ use carecircle_shared::automerge::{ActorId, ChangeHash, ReadDoc as _};
 use carecircle_shared::document::CommitMessage;
 use carecircle_shared::limits::Limits;
 use carecircle_shared::wire::{
-    Bytes, CircleDetail, CircleSummary, ErrorCode, Refusal, SyncDoc, SyncRequest, SyncResponse,
+    Bytes, CircleDetail, CircleSummary, ErrorCode, Refusal, SyncCursor, SyncDoc, SyncRequest,
+    SyncResponse,
 };
 use carecircle_shared::{CircleId, DocKind, Document, DocumentId};
 
 use crate::client::Client;
 use crate::core::CareCircle;
 use crate::error::{AppError, AppResult};
-use crate::store::RefusedEdit;
+use crate::store::{DocWrite, RefusedEdit};
 
 /// Most round trips in one exchange.
 pub const MAX_ROUNDS: usize = 40;
@@ -28,7 +29,7 @@ pub const MAX_ROUNDS: usize = 40;
 /// What one sync did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct SyncReport {
-    /// HTTP requests made.
+    /// HTTP requests made (every one of the run: exchanges, the circle list, member lists).
     pub requests: usize,
     /// Documents that received changes from the server.
     pub received: usize,
@@ -41,6 +42,9 @@ pub struct SyncReport {
     /// Circles this member is no longer in (removed, or left elsewhere), by name: their
     /// documents are among `deleted`, and one message says so for the whole circle.
     pub left: Vec<(String, Vec<DocumentId>)>,
+    /// Documents named in the run's exchanges (each once): the ones with something to upload,
+    /// the ones the server said changed, and new ones; unchanged documents are not named.
+    pub exchanged: usize,
 }
 
 /// One sync in progress: which step comes next, and what it has done so far.
@@ -51,6 +55,14 @@ pub struct SyncRun {
     members: Members,
     /// The circles and documents known when the circle list was asked for.
     asked_with: (Vec<CircleId>, Vec<DocumentId>),
+    /// The cursor to keep when the run completes (from the first exchange's answer).
+    cursor: Option<SyncCursor>,
+    /// Memberships or access changed: the circle list and member lists are fetched again.
+    standing: bool,
+    /// Documents to exchange after the first exchange (and the circle list, if fetched).
+    todo: Vec<DocumentId>,
+    /// Every document named so far.
+    named: HashSet<DocumentId>,
 }
 
 /// Whose member list a sync run refreshes at its end.
@@ -68,6 +80,11 @@ pub enum Members {
 enum Stage {
     /// This tab's actor id is new: register it before uploading anything written with it.
     Register,
+    /// The first exchange: what this device has to upload, and the question "what changed
+    /// since my cursor?".
+    Poll,
+    /// The first exchange is on its way, with the states of the documents it names.
+    Polled(HashMap<DocumentId, sync::State>),
     /// Fetch the circle list.
     Circles,
     /// Exchange documents, batch by batch (the last batch first), round by round.
@@ -159,10 +176,14 @@ impl CareCircle {
             stage: if self.actor_unregistered {
                 Stage::Register
             } else {
-                Stage::Circles
+                Stage::Poll
             },
             members,
             asked_with: Default::default(),
+            cursor: None,
+            standing: false,
+            todo: Vec::new(),
+            named: HashSet::new(),
         }
     }
 
@@ -171,7 +192,44 @@ impl CareCircle {
     pub async fn sync_next(&mut self, run: &mut SyncRun) -> AppResult<Option<SyncStep>> {
         loop {
             match &mut run.stage {
-                Stage::Register => return Ok(Some(SyncStep::Register(self.actor()?))),
+                Stage::Register => {
+                    run.report.requests += 1;
+                    return Ok(Some(SyncStep::Register(self.actor()?)));
+                }
+                Stage::Poll => {
+                    let mut request = SyncRequest {
+                        docs: Vec::new(),
+                        since: Some(self.session().and_then(|s| s.cursor).unwrap_or_default()),
+                    };
+                    let mut live = HashMap::new();
+                    let ids: Vec<DocumentId> = self.docs.keys().copied().collect();
+                    for id in ids {
+                        let Some(state) = self.pending_state(id).await? else {
+                            continue;
+                        };
+                        if request.docs.len() == Limits::DEFAULT.max_docs_per_sync {
+                            // The rest go in the exchanges after this one.
+                            run.todo.push(id);
+                            continue;
+                        }
+                        let mut state = state;
+                        if let Some(m) =
+                            self.docs[&id].automerge().generate_sync_message(&mut state)
+                        {
+                            request.docs.push(SyncDoc {
+                                doc: id,
+                                message: Some(Bytes(m.encode())),
+                            });
+                            run.named.insert(id);
+                            live.insert(id, state);
+                        }
+                    }
+                    run.report.requests += 1;
+                    run.stage = Stage::Polled(live);
+                    return Ok(Some(SyncStep::Docs(request)));
+                }
+                // Asked again before an answer came (it was lost): ask again.
+                Stage::Polled(_) => run.stage = Stage::Poll,
                 Stage::Circles => {
                     // What the answer is compared with: circles and documents known now. One
                     // added while the request is on its way (joined here or in another tab) is
@@ -180,6 +238,7 @@ impl CareCircle {
                         self.circles.iter().map(|c| c.id).collect(),
                         self.docs.keys().copied().collect(),
                     );
+                    run.report.requests += 1;
                     return Ok(Some(SyncStep::Circles));
                 }
                 Stage::Docs {
@@ -189,13 +248,22 @@ impl CareCircle {
                 } => {
                     if live.is_empty() {
                         let Some(batch) = batches.pop() else {
-                            // The circle list has arrived by now: "the first" is known.
+                            // The circle list has arrived by now: "the first" is known. The
+                            // shown circle's members are fetched again only when memberships
+                            // changed (or none are kept yet).
                             let members = match std::mem::replace(&mut run.members, Members::None) {
                                 Members::None => None,
                                 Members::Of(c) => Some(c),
                                 Members::Shown(c) => c
                                     .filter(|c| self.circle(*c).is_ok())
                                     .or_else(|| self.circles.first().map(|c| c.id)),
+                            };
+                            let members = match members {
+                                Some(c) if !run.standing => {
+                                    let kept = self.store.members(c).await?;
+                                    kept.is_empty().then_some(c)
+                                }
+                                other => other,
                             };
                             run.stage = members.map_or(Stage::Done, Stage::Members);
                             continue;
@@ -208,6 +276,9 @@ impl CareCircle {
                     }
                     let mut request = SyncRequest::default();
                     for (id, state) in live.iter_mut() {
+                        if self.in_step(*id, state) {
+                            continue;
+                        }
                         if let Some(m) = self
                             .docs
                             .get(id)
@@ -217,6 +288,7 @@ impl CareCircle {
                                 doc: *id,
                                 message: Some(Bytes(m.encode())),
                             });
+                            run.named.insert(*id);
                         }
                     }
                     if request.docs.is_empty() || *rounds >= MAX_ROUNDS {
@@ -227,7 +299,10 @@ impl CareCircle {
                     run.report.requests += 1;
                     return Ok(Some(SyncStep::Docs(request)));
                 }
-                Stage::Members(c) => return Ok(Some(SyncStep::Members(*c))),
+                Stage::Members(c) => {
+                    run.report.requests += 1;
+                    return Ok(Some(SyncStep::Members(*c)));
+                }
                 Stage::Done => return Ok(None),
             }
         }
@@ -238,23 +313,54 @@ impl CareCircle {
         match answer {
             SyncAnswer::Registered => {
                 self.actor_unregistered = false;
-                run.stage = Stage::Circles;
+                run.stage = Stage::Poll;
             }
             SyncAnswer::Circles(fetched) => {
                 let asked_with = std::mem::take(&mut run.asked_with);
                 self.take_circles(fetched, &asked_with, &mut run.report)
                     .await?;
-                let ids: Vec<DocumentId> = self.docs.keys().copied().collect();
-                let mut batches: Vec<Vec<DocumentId>> = ids
-                    .chunks(Limits::DEFAULT.max_docs_per_sync)
-                    .map(<[DocumentId]>::to_vec)
-                    .collect();
-                batches.reverse();
-                run.stage = Stage::Docs {
-                    batches,
-                    live: HashMap::new(),
-                    rounds: 0,
+                // Documents new to this device are exchanged with the ones still to do.
+                let new = self.docs.keys().filter(|id| !asked_with.1.contains(id));
+                let mut todo = std::mem::take(&mut run.todo);
+                todo.extend(new.copied());
+                self.start_docs(run, todo);
+            }
+            SyncAnswer::Docs(response) if matches!(run.stage, Stage::Polled(_)) => {
+                let Stage::Polled(mut live) = std::mem::replace(&mut run.stage, Stage::Done) else {
+                    unreachable!("matched above");
                 };
+                let changes = response.changes.clone();
+                self.take_docs(response, &mut live, &mut run.report).await?;
+                // Documents the first exchange named that need more rounds go on.
+                let mut todo = std::mem::take(&mut run.todo);
+                todo.extend(
+                    live.into_iter()
+                        .filter(|(id, state)| !self.in_step(*id, state))
+                        .map(|(id, _)| id),
+                );
+                match changes {
+                    Some(changes) => {
+                        run.cursor = Some(changes.cursor);
+                        if changes.everything {
+                            todo.extend(self.docs.keys().copied());
+                        }
+                        let unknown = changes.docs.iter().any(|d| !self.docs.contains_key(d));
+                        todo.extend(changes.docs);
+                        run.standing = changes.standing || unknown || self.circles.is_empty();
+                    }
+                    // A server that does not answer the question: everything, as before.
+                    None => {
+                        todo.extend(self.docs.keys().copied());
+                        run.standing = true;
+                    }
+                }
+                run.todo = todo;
+                if run.standing {
+                    run.stage = Stage::Circles;
+                } else {
+                    let todo = std::mem::take(&mut run.todo);
+                    self.start_docs(run, todo);
+                }
             }
             SyncAnswer::Docs(response) => {
                 let Stage::Docs { live, .. } = &mut run.stage else {
@@ -283,9 +389,15 @@ impl CareCircle {
                 let now = self.now();
                 self.status.offline = false;
                 self.status.last_synced_at = Some(now);
-                self.update_session(|s| s.last_synced_at = Some(now))
-                    .await?;
-                Ok(run.report)
+                let cursor = run.cursor;
+                self.update_session(|s| {
+                    s.last_synced_at = Some(now);
+                    s.cursor = cursor.or(s.cursor);
+                })
+                .await?;
+                let mut report = run.report;
+                report.exchanged = run.named.len();
+                Ok(report)
             }
             Err(e) => {
                 if matches!(e, AppError::Offline) {
@@ -332,6 +444,67 @@ impl CareCircle {
         self.adopt_circles(fetched, true).await
     }
 
+    /// Sets the run to exchange `todo` (each once, those still here), in batches.
+    fn start_docs(&self, run: &mut SyncRun, todo: Vec<DocumentId>) {
+        let mut seen = HashSet::new();
+        let ids: Vec<DocumentId> = todo
+            .into_iter()
+            .filter(|id| self.docs.contains_key(id) && seen.insert(*id))
+            .collect();
+        let mut batches: Vec<Vec<DocumentId>> = ids
+            .chunks(Limits::DEFAULT.max_docs_per_sync)
+            .map(<[DocumentId]>::to_vec)
+            .collect();
+        batches.reverse();
+        run.stage = Stage::Docs {
+            batches,
+            live: HashMap::new(),
+            rounds: 0,
+        };
+    }
+
+    /// The stored sync state of a document this device must exchange even if nothing changed
+    /// on the server: one never exchanged, or with changes the server is not known to have.
+    async fn pending_state(&self, id: DocumentId) -> AppResult<Option<sync::State>> {
+        if self.store.sync_state(id).await?.is_none() {
+            return Ok(Some(sync::State::new()));
+        }
+        let mut state = self.stored_state(id).await?;
+        let doc = self.docs[&id].automerge();
+        let known = doc
+            .get_heads()
+            .iter()
+            .all(|h| state.shared_heads.contains(h));
+        if known {
+            return Ok(None);
+        }
+        // The server had everything up to the shared heads when this state was stored: say so,
+        // so the first message carries the new changes rather than only asking what it has. If
+        // it has lost some (a restore), its answer says what it needs and the rounds go on.
+        let shared = state.shared_heads.clone();
+        state.their_have = Some(vec![sync::Have {
+            last_sync: shared.clone(),
+            bloom: sync::BloomFilter::default(),
+        }]);
+        state.their_need = Some(Vec::new());
+        state.their_heads = Some(shared);
+        Ok(Some(state))
+    }
+
+    /// True when the server's last answer for a document advertised exactly this copy's
+    /// heads: both have the same changes, and a further message would only acknowledge that
+    /// (the next exchange's first message says it anyway).
+    fn in_step(&self, id: DocumentId, state: &sync::State) -> bool {
+        let (Some(doc), Some(theirs)) = (self.docs.get(&id), state.their_heads.as_ref()) else {
+            return false;
+        };
+        let mut ours = doc.automerge().get_heads();
+        let mut theirs = theirs.clone();
+        ours.sort();
+        theirs.sort();
+        ours == theirs
+    }
+
     /// A document's stored sync state, if it still fits the copy here (another tab of the
     /// same device may have stored one naming changes this copy has not loaded yet).
     async fn stored_state(&self, id: DocumentId) -> AppResult<sync::State> {
@@ -376,6 +549,8 @@ impl CareCircle {
         live: &mut HashMap<DocumentId, sync::State>,
         report: &mut SyncReport,
     ) -> AppResult<()> {
+        // Everything this answer brought, stored in one transaction at the end.
+        let mut writes = Vec::new();
         for answer in response.docs {
             let id = answer.doc;
             let Some(mut state) = live.remove(&id) else {
@@ -395,6 +570,7 @@ impl CareCircle {
                 }
                 continue;
             }
+            let mut part = None;
             if let Some(message) = answer
                 .message
                 .and_then(|m| sync::Message::decode(&m.0).ok())
@@ -409,14 +585,19 @@ impl CareCircle {
                     AppError::Storage("a server message could not be applied".into())
                 })?;
                 if doc.get_heads() != before {
-                    self.persist(id, &before).await?;
+                    part = self.next_part(id, &before).and_then(|w| w.part);
                     report.received += 1;
                 }
             }
-            self.store.set_sync_state(id, Some(&state.encode())).await?;
+            writes.push(DocWrite {
+                doc: id,
+                kind,
+                part,
+                state: Some(state.encode()),
+            });
             live.insert(id, state);
         }
-        Ok(())
+        self.store.write(&writes).await
     }
 
     async fn refused(

@@ -18,7 +18,7 @@ pub mod sqlite;
 pub mod suite;
 
 use carecircle_shared::automerge::ChangeHash;
-use carecircle_shared::wire::{CircleSummary, ErrorCode, MemberInfo};
+use carecircle_shared::wire::{CircleSummary, ErrorCode, MemberInfo, SyncCursor};
 use carecircle_shared::{CircleId, DeviceId, DocKind, DocumentId, MemberId, Timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -46,6 +46,10 @@ pub struct SavedSession {
     /// (web: a second tab); each writer holds one, so no two write with the same id.
     #[serde(default)]
     pub actors: Vec<String>,
+    /// Where the last complete sync left this device (what the server has told it of); none
+    /// before the first, which then asks for everything.
+    #[serde(default)]
+    pub cursor: Option<SyncCursor>,
 }
 
 /// One stored piece of a document: a snapshot (a whole saved document) or a chunk of changes.
@@ -69,6 +73,32 @@ impl Part {
                 hex::encode(&hash[..16])
             ),
             bytes,
+        }
+    }
+}
+
+/// What one document gets in a [`LocalStore::write`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocWrite {
+    /// The document.
+    pub doc: DocumentId,
+    /// Its kind (for a document new to the store).
+    pub kind: DocKind,
+    /// A new part, with the parts it covers (a compaction's snapshot removes them; the document
+    /// is created if new).
+    pub part: Option<(Part, Vec<String>)>,
+    /// A new sync state (for a document the store has).
+    pub state: Option<Vec<u8>>,
+}
+
+impl DocWrite {
+    /// A new part, covering `covered`.
+    pub fn part(doc: DocumentId, kind: DocKind, part: Part, covered: Vec<String>) -> Self {
+        DocWrite {
+            doc,
+            kind,
+            part: Some((part, covered)),
+            state: None,
         }
     }
 }
@@ -127,9 +157,15 @@ pub trait LocalStore: Platform {
     async fn documents(&self) -> AppResult<Vec<(DocumentId, DocKind)>>;
     /// A document's parts, snapshots first (`None` if not stored).
     async fn load(&self, doc: DocumentId) -> AppResult<Option<Vec<Part>>>;
+    /// Stores every write in one transaction (one flush to disk): all of them, durable, when it
+    /// returns, or none. A sync exchange saves everything it received this way.
+    async fn write(&self, writes: &[DocWrite]) -> AppResult<()>;
     /// Adds a part (creating the document if new; the same part twice is stored once); durable
     /// when it returns.
-    async fn append(&self, doc: DocumentId, kind: DocKind, part: &Part) -> AppResult<()>;
+    async fn append(&self, doc: DocumentId, kind: DocKind, part: &Part) -> AppResult<()> {
+        self.write(&[DocWrite::part(doc, kind, part.clone(), Vec::new())])
+            .await
+    }
     /// Compaction: adds `snapshot` and, in the same transaction, removes the parts `covered`
     /// (those the snapshot was made from; others stay).
     async fn replace(
@@ -138,7 +174,15 @@ pub trait LocalStore: Platform {
         kind: DocKind,
         snapshot: &Part,
         covered: &[String],
-    ) -> AppResult<()>;
+    ) -> AppResult<()> {
+        self.write(&[DocWrite::part(
+            doc,
+            kind,
+            snapshot.clone(),
+            covered.to_vec(),
+        )])
+        .await
+    }
     /// Deletes a document with its sync state and last-seen heads.
     async fn delete(&self, doc: DocumentId) -> AppResult<()>;
     /// The stored sync state.

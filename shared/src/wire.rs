@@ -403,6 +403,34 @@ pub struct AccessLogEntry {
 pub struct SyncRequest {
     /// One entry per document.
     pub docs: Vec<SyncDoc>,
+    /// Where this device stood after its last complete sync (the zero cursor if it has none):
+    /// the answer then says what changed since, so unchanged documents are never named.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<SyncCursor>,
+}
+
+/// How far a device has seen the server: two numbers, whatever the number of documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct SyncCursor {
+    /// The server's change clock: every document change numbered up to this has been exchanged.
+    pub docs: i64,
+    /// The last membership or access change (an access-log entry) in the member's circles.
+    pub standing: i64,
+}
+
+/// What changed since a request's cursor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct SyncChanges {
+    /// The cursor to keep once every document listed here has been exchanged.
+    pub cursor: SyncCursor,
+    /// Documents the member reads that changed since the cursor, but for those the request
+    /// named (their answers are in `docs`).
+    pub docs: Vec<DocumentId>,
+    /// The circle list or a member list changed: fetch them again.
+    pub standing: bool,
+    /// The cursor is ahead of this server (it was restored from an older backup): exchange
+    /// every document, so what the server lost is uploaded again.
+    pub everything: bool,
 }
 
 /// One document's message in a sync request.
@@ -419,6 +447,9 @@ pub struct SyncDoc {
 pub struct SyncResponse {
     /// One entry per document.
     pub docs: Vec<SyncDocReply>,
+    /// What changed since the request's cursor, when it sent one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changes: Option<SyncChanges>,
 }
 
 /// One document's answer.

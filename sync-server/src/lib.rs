@@ -18,6 +18,7 @@ pub mod secret;
 pub mod store;
 pub mod tls;
 pub mod upload;
+pub mod web;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -26,18 +27,18 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderValue, Method, Request, header};
+use axum::http::{HeaderValue, header};
 use axum::response::IntoResponse;
 use axum::routing::{delete, get, post, put};
 use axum::{BoxError, Router};
 use carecircle_shared::limits::{Limits, MAX_RATE_PER_MINUTE};
 use carecircle_shared::wire::ErrorCode;
-use tower::{ServiceBuilder, ServiceExt};
+use tower::ServiceBuilder;
 use tower_governor::GovernorLayer;
 use tower_governor::governor::GovernorConfigBuilder;
 use tower_governor::key_extractor::{GlobalKeyExtractor, KeyExtractor};
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::services::{ServeDir, ServeFile};
+use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
@@ -48,6 +49,7 @@ pub use config::{Cli, ConfigError, ServerConfig};
 pub use error::{ApiError, ApiResult};
 pub use store::Store;
 pub use store::sqlite::SqliteStore;
+pub use web::CONTENT_SECURITY_POLICY;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -123,57 +125,7 @@ where
     })
 }
 
-/// The web app's content security policy: its own scripts, wasm and styles, its own API, no
-/// framing, nothing from anywhere else.
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
-style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; \
-manifest-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
-frame-ancestors 'none'";
-
-/// The web app's files with its security headers; dotfiles and unknown `/v1/` paths are JSON
-/// 404s, any other path is `index.html` (the app routes itself).
-fn web_app(dir: std::path::PathBuf) -> Router<AppState> {
-    let index = dir.join("index.html");
-    let files = ServeDir::new(dir).fallback(ServeFile::new(index));
-    let guarded = tower::service_fn(move |req: Request<Body>| {
-        let files = files.clone();
-        async move {
-            let path = req.uri().path();
-            let hidden = path.split('/').any(|segment| segment.starts_with('.'));
-            let api = path == "/v1" || path.starts_with("/v1/");
-            if hidden || api || req.method() != Method::GET && req.method() != Method::HEAD {
-                let err = if hidden || api {
-                    ApiError::not_found("route")
-                } else {
-                    method_not_allowed()
-                };
-                return Ok::<_, std::convert::Infallible>(err.into_response());
-            }
-            Ok(files.oneshot(req).await.into_response())
-        }
-    });
-    Router::new().fallback_service(guarded).layer(
-        ServiceBuilder::new()
-            .layer(SetResponseHeaderLayer::if_not_present(
-                header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-            ))
-            .layer(SetResponseHeaderLayer::overriding(
-                header::X_FRAME_OPTIONS,
-                HeaderValue::from_static("DENY"),
-            ))
-            .layer(SetResponseHeaderLayer::overriding(
-                header::REFERRER_POLICY,
-                HeaderValue::from_static("no-referrer"),
-            ))
-            .layer(SetResponseHeaderLayer::overriding(
-                header::X_CONTENT_TYPE_OPTIONS,
-                HeaderValue::from_static("nosniff"),
-            )),
-    )
-}
-
-fn method_not_allowed() -> ApiError {
+pub(crate) fn method_not_allowed() -> ApiError {
     ApiError::new(
         ErrorCode::MethodNotAllowed,
         "this path does not take that method",
@@ -240,6 +192,10 @@ pub fn router(store: Arc<dyn Store>, config: ServerConfig) -> Result<Router, Con
         )
         .route("/v1/circles/{circle}/access-log", get(routes::access_log))
         .route("/v1/sync", post(routes::sync))
+        // Compressed when the client asks (JSON sync messages shrink several times over). Not
+        // sign-in and registration (merged below): a new token is never compressed beside text
+        // the requester chose.
+        .layer(CompressionLayer::new())
         .merge(sign_in)
         .merge(invites)
         .merge(registration)
@@ -254,7 +210,7 @@ pub fn router(store: Arc<dyn Store>, config: ServerConfig) -> Result<Router, Con
             HeaderValue::from_static("nosniff"),
         ));
     let app = match web_dir {
-        Some(dir) => api.merge(web_app(dir)),
+        Some(dir) => api.merge(web::app(dir)),
         None => api.fallback(|| async { ApiError::not_found("route") }),
     };
     Ok(harden(app, &limits).with_state(state))
@@ -315,6 +271,8 @@ pub async fn serve_tls(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::Request;
+    use tower::ServiceExt as _;
 
     #[test]
     fn timeouts_and_load_shedding_get_their_codes() {

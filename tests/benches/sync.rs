@@ -9,6 +9,7 @@ use carecircle_app::store::LocalStore;
 use carecircle_app::{CareCircle, SqliteLocalStore};
 use carecircle_shared::automerge::ActorId;
 use carecircle_shared::automerge::Automerge;
+use carecircle_shared::automerge::sync::{self, SyncDoc as _};
 use carecircle_shared::schema::{Appointment, Goal};
 use carecircle_shared::{CircleId, DocKind, Role};
 use carecircle_tests::TestServer;
@@ -23,6 +24,43 @@ struct Row {
     up: u64,
     down: u64,
     note: String,
+}
+
+/// The in-process floor for handing `docs` to a device that has none: automerge's own sync
+/// with no I/O (every round in memory), and handing over whole saved documents.
+fn floor(docs: &[Automerge]) -> (Duration, Duration) {
+    let mut senders: Vec<Automerge> = docs.to_vec();
+    let t = Instant::now();
+    for sender in &mut senders {
+        let mut receiver = Automerge::new();
+        let (mut theirs, mut ours) = (sync::State::new(), sync::State::new());
+        loop {
+            let mut moved = false;
+            if let Some(m) = sender.generate_sync_message(&mut theirs) {
+                receiver
+                    .receive_sync_message(&mut ours, m)
+                    .expect("receive");
+                moved = true;
+            }
+            if let Some(m) = receiver.generate_sync_message(&mut ours) {
+                sender
+                    .receive_sync_message(&mut theirs, m)
+                    .expect("receive");
+                moved = true;
+            }
+            if !moved {
+                break;
+            }
+        }
+        assert_eq!(receiver.get_heads(), sender.get_heads());
+    }
+    let sync_floor = t.elapsed();
+    let t = Instant::now();
+    for d in docs {
+        let loaded = Automerge::load(&d.save()).expect("load");
+        assert_eq!(loaded.get_heads(), d.get_heads());
+    }
+    (sync_floor, t.elapsed())
 }
 
 async fn device(dir: &std::path::Path, name: &str, base: &str) -> CareCircle {
@@ -75,6 +113,23 @@ async fn run() -> Vec<Row> {
     }
     cm.sync().await.expect("sync");
     proxy.traffic.take();
+    let docs: Vec<Automerge> = circles
+        .iter()
+        .flat_map(|c| DocKind::ALL.iter().map(move |k| (*c, *k)))
+        .map(|(c, k)| cm.document(c, k).expect("doc").automerge().clone())
+        .collect();
+    let (sync_floor, whole_floor) = floor(&docs);
+    rows.push(Row {
+        scenario: "floor: automerge sync of the same 500 documents in memory, no I/O",
+        time: sync_floor,
+        requests: 0,
+        up: 0,
+        down: 0,
+        note: format!(
+            "whole saved documents handed over: {:.1} ms",
+            whole_floor.as_secs_f64() * 1e3
+        ),
+    });
 
     // 1. A fresh device pulls all 500 documents.
     let mut fresh = device(dir.path(), "fresh", &proxy.base).await;
@@ -111,7 +166,26 @@ async fn run() -> Vec<Row> {
         requests,
         up,
         down,
-        note: "includes the circle-list request".into(),
+        note: "the note's document alone".into(),
+    });
+
+    // 2b. Nothing changed anywhere.
+    let loads = server.store.documents_loaded();
+    let t = Instant::now();
+    let report = fresh.sync().await.expect("sync");
+    let time = t.elapsed();
+    let (requests, up, down) = proxy.traffic.take();
+    rows.push(Row {
+        scenario: "idle sync, nothing changed (500 documents)",
+        time,
+        requests,
+        up,
+        down,
+        note: format!(
+            "{} documents named; {} loaded on the server",
+            report.exchanged,
+            server.store.documents_loaded() - loads
+        ),
     });
 
     // 3. A week of edits on another device across 40 circles, then the case manager syncs.
@@ -126,7 +200,7 @@ async fn run() -> Vec<Row> {
     cm.sync().await.expect("sync");
     proxy.traffic.take();
     let t = Instant::now();
-    fresh.sync().await.expect("sync");
+    let report = fresh.sync().await.expect("sync");
     let time = t.elapsed();
     let (requests, up, down) = proxy.traffic.take();
     rows.push(Row {
@@ -135,7 +209,7 @@ async fn run() -> Vec<Row> {
         requests,
         up,
         down,
-        note: "round trips = requests".into(),
+        note: format!("{} documents named", report.exchanged),
     });
 
     // 4. Opening a circle with ~5,000 changes from the local store vs plain automerge::load.
@@ -193,13 +267,20 @@ async fn run() -> Vec<Row> {
 fn main() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let rows = rt.block_on(run());
-    println!("\n| scenario | time (ms) | requests | bytes up | bytes down | note |");
-    println!("| --- | ---: | ---: | ---: | ---: | --- |");
+    let floor = rows[0].time.as_secs_f64();
+    println!("\n| scenario | time (ms) | x floor | requests | bytes up | bytes down | note |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | --- |");
     for r in rows {
+        let ratio = if r.requests > 0 || r.scenario.starts_with("floor") {
+            format!("{:.1}", r.time.as_secs_f64() / floor.max(1e-9))
+        } else {
+            "".into()
+        };
         println!(
-            "| {} | {:.1} | {} | {} | {} | {} |",
+            "| {} | {:.1} | {} | {} | {} | {} | {} |",
             r.scenario,
             r.time.as_secs_f64() * 1e3,
+            ratio,
             r.requests,
             r.up,
             r.down,

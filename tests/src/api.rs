@@ -13,6 +13,17 @@ pub fn http_client() -> reqwest::Client {
     reqwest::Client::new()
 }
 
+/// A client that never decodes a compressed answer (nor asks for one unless told): bytes
+/// and `content-encoding` as they travelled.
+pub fn raw_http_client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .no_gzip()
+        .no_brotli()
+        .build()
+        .expect("a client")
+}
+
 /// A status and a JSON body (or `Null`).
 #[derive(Debug, Clone)]
 pub struct Reply {

@@ -67,7 +67,8 @@ async fn forward(State(s): State<Shared>, req: Request) -> Response {
         .http
         .request(parts.method, format!("{}{path}", s.upstream))
         .body(bytes);
-    for name in ["authorization", "content-type"] {
+    // Bytes are counted as they travel: compressed when the client asked for it.
+    for name in ["authorization", "content-type", "accept-encoding"] {
         if let Some(v) = parts.headers.get(name) {
             upstream = upstream.header(name, v);
         }
@@ -76,6 +77,7 @@ async fn forward(State(s): State<Shared>, req: Request) -> Response {
         return StatusCode::BAD_GATEWAY.into_response();
     };
     let status = resp.status();
+    let encoding = resp.headers().get("content-encoding").cloned();
     let body = resp.bytes().await.unwrap_or_default();
     s.traffic
         .down
@@ -87,9 +89,13 @@ async fn forward(State(s): State<Shared>, req: Request) -> Response {
     if dropped {
         return StatusCode::BAD_GATEWAY.into_response();
     }
-    Response::builder()
+    let mut response = Response::builder()
         .status(status)
-        .header("content-type", "application/json")
+        .header("content-type", "application/json");
+    if let Some(e) = encoding {
+        response = response.header("content-encoding", e);
+    }
+    response
         .body(Body::from(body))
         .unwrap_or_else(|_| StatusCode::BAD_GATEWAY.into_response())
 }
@@ -101,7 +107,8 @@ impl DropProxy {
         let traffic = Arc::new(Traffic::default());
         let shared = Shared {
             upstream: upstream.to_string(),
-            http: crate::api::http_client(),
+            // Passes bodies through as they are (compressed or not), never decoding them.
+            http: crate::api::raw_http_client(),
             drops: drops.clone(),
             traffic: traffic.clone(),
         };

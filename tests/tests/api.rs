@@ -69,6 +69,131 @@ async fn the_web_app_is_served_at_the_root_beside_the_api() {
     );
 }
 
+/// The raw bytes and headers of a GET, asking for `encoding` and decoding nothing.
+async fn raw_get(
+    url: &str,
+    encoding: Option<&str>,
+    token: Option<&str>,
+) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+    let mut request = carecircle_tests::api::raw_http_client().get(url);
+    if let Some(e) = encoding {
+        request = request.header("accept-encoding", e);
+    }
+    if let Some(t) = token {
+        request = request.bearer_auth(t);
+    }
+    let r = request.send().await.expect("get");
+    let (status, headers) = (r.status().as_u16(), r.headers().clone());
+    (status, headers, r.bytes().await.expect("body").to_vec())
+}
+
+fn gunzip(bytes: &[u8]) -> String {
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(bytes), &mut text)
+        .expect("gzip");
+    text
+}
+
+#[tokio::test]
+async fn files_and_answers_travel_compressed_and_hashed_files_are_kept() {
+    use std::io::Write as _;
+    let web = tempfile::tempdir().expect("tempdir");
+    let page = "<p>One shared record for a care circle.</p>\n".repeat(400);
+    let script = "export const circle = 'shared';\n".repeat(400);
+    std::fs::write(web.path().join("index.html"), &page).expect("write");
+    std::fs::write(web.path().join("sw.js"), &script).expect("write");
+    let hashed = "carecircle-ui-0123456789abcdef.js";
+    std::fs::write(web.path().join(hashed), &script).expect("write");
+    // The build's own compressed copy of the hashed file.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(script.as_bytes()).expect("gzip");
+    let gz = gz.finish().expect("gzip");
+    std::fs::write(web.path().join(format!("{hashed}.gz")), &gz).expect("write");
+    let server = TestServer::start_with(ServerConfig {
+        web_dir: Some(web.path().to_path_buf()),
+        ..test_config()
+    })
+    .await;
+    let url = |path: &str| format!("{}{path}", server.base);
+    let header = |h: &reqwest::header::HeaderMap, name: &str| {
+        h.get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string()
+    };
+
+    // The hashed file: the build's gzip copy as it is (not compressed twice), kept for good.
+    let (status, h, body) = raw_get(&url(&format!("/{hashed}")), Some("gzip"), None).await;
+    assert_eq!(status, 200);
+    assert_eq!(header(&h, "content-encoding"), "gzip");
+    assert_eq!(body, gz, "the precompressed file itself");
+    assert_eq!(gunzip(&body), script);
+    assert_eq!(
+        header(&h, "cache-control"),
+        carecircle_server::web::CACHE_HASHED
+    );
+    // Plain names are revalidated; a file without a build copy is compressed on the way.
+    for path in ["/", "/index.html", "/sw.js", "/c/0b6f7c2e/today"] {
+        let (status, h, body) = raw_get(&url(path), Some("gzip"), None).await;
+        assert_eq!(status, 200, "{path}");
+        assert_eq!(header(&h, "content-encoding"), "gzip", "{path}");
+        assert!(body.len() * 10 < page.len(), "{path}: {} bytes", body.len());
+        assert_eq!(header(&h, "cache-control"), "no-cache", "{path}");
+    }
+    // Brotli, as browsers ask: the same page after decoding.
+    let (_, h, body) = raw_get(&url("/"), Some("br"), None).await;
+    assert_eq!(header(&h, "content-encoding"), "br");
+    assert!(body.len() * 10 < page.len(), "brotli: {} bytes", body.len());
+    let decoded = carecircle_tests::api::http_client()
+        .get(url("/"))
+        .header("accept-encoding", "br")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(decoded.text().await.expect("text"), page);
+    // A client that asks for nothing gets the bytes as they are.
+    let (_, h, body) = raw_get(&url("/sw.js"), None, None).await;
+    assert_eq!(
+        (header(&h, "content-encoding"), body),
+        (String::new(), script.clone().into_bytes())
+    );
+    // A hashed name that is not there is the app's page, and is not kept.
+    let (status, h, _) = raw_get(&url("/carecircle-ui-fedcba9876543210.js"), None, None).await;
+    assert_eq!(
+        (status, header(&h, "cache-control").as_str()),
+        (200, "no-cache")
+    );
+
+    // API answers are compressed and still never stored; the sign-in answer (a token) is not.
+    let (api, session) = server.api().signed_up("squeeze", &ActorId::random()).await;
+    for n in 0..3 {
+        let reply = api
+            .post(
+                "/v1/circles",
+                &json!({"name": format!("Circle {n}"), "role": "consumer"}),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+    }
+    let (status, h, body) = raw_get(&url("/v1/circles"), Some("gzip"), Some(&session.token)).await;
+    assert_eq!(
+        (status, header(&h, "content-encoding").as_str()),
+        (200, "gzip")
+    );
+    assert_eq!(header(&h, "cache-control"), "no-store");
+    let circles: Vec<CircleSummary> = serde_json::from_str(&gunzip(&body)).expect("circles");
+    assert_eq!(circles.len(), 3);
+    let login = carecircle_tests::api::raw_http_client()
+        .post(url("/v1/sessions"))
+        .header("accept-encoding", "gzip, br")
+        .json(&json!({"username": "squeeze", "password": "a long test password", "device_name": "p", "actor": ActorId::random().to_hex_string()}))
+        .send()
+        .await
+        .expect("login");
+    assert!(login.status().is_success(), "{}", login.status());
+    assert_eq!(header(login.headers(), "content-encoding"), "");
+}
+
 #[tokio::test]
 async fn accounts_and_sign_in() {
     let server = TestServer::start().await;

@@ -331,6 +331,104 @@ async fn journey_2_carer_offline_notes_survive_a_restart_and_sync_later() {
 }
 
 #[tokio::test]
+async fn a_fresh_device_stores_each_sync_exchange_in_one_transaction() {
+    let server = TestServer::start().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let mut cm = person(dir.path(), "tx-cm", &server.base).await;
+    for i in 0..12 {
+        cm.create_circle(&format!("Person {i}"), Role::CaseManager)
+            .await
+            .expect("circle");
+    }
+    cm.sync().await.expect("sync");
+    // The same case manager on a new tablet: 60 documents to fetch.
+    let store = SqliteLocalStore::open(&dir.path().join("tx-tablet.sqlite3")).expect("local store");
+    let commits = store.commits();
+    let mut tablet = CareCircle::open(Box::new(store), &server.base)
+        .await
+        .expect("open core");
+    tablet
+        .sign_in("tx-cm", PASSWORD, "tablet")
+        .await
+        .expect("sign in");
+    let before = commits.get();
+    let report = tablet.sync().await.expect("sync");
+    let spent = commits.get() - before;
+    assert_eq!(report.received, 60, "{report:?}");
+    // One transaction per answered exchange; besides them only the circle list and the
+    // session's "last synced" are written.
+    assert!(
+        spent <= report.requests as u64 + 2,
+        "{spent} transactions for {} exchanges bringing {} documents",
+        report.requests,
+        report.received
+    );
+    assert_eq!(tablet.circles().len(), 12);
+}
+
+#[tokio::test]
+async fn an_idle_sync_loads_no_document_and_one_change_is_the_one_exchanged() {
+    let server = TestServer::start().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let mut phone = person(dir.path(), "idle-cm", &server.base).await;
+    let mut circles = Vec::new();
+    for i in 0..10 {
+        circles.push(
+            phone
+                .create_circle(&format!("Person {i}"), Role::CaseManager)
+                .await
+                .expect("circle"),
+        );
+    }
+    phone.sync().await.expect("sync");
+    let mut tablet = device(dir.path(), "idle-tablet", &server.base).await;
+    tablet
+        .sign_in("idle-cm", PASSWORD, "tablet")
+        .await
+        .expect("sign in");
+    let fresh = tablet.sync().await.expect("first sync");
+    assert_eq!(fresh.received, 50, "{fresh:?}");
+
+    // Nothing changed anywhere: one request, no document named, none loaded on the server.
+    let loads = server.store.documents_loaded();
+    let idle = tablet.sync().await.expect("idle sync");
+    assert_eq!(
+        (idle.requests, idle.exchanged, idle.received),
+        (1, 0, 0),
+        "{idle:?}"
+    );
+    assert_eq!(
+        server.store.documents_loaded(),
+        loads,
+        "an idle sync loads nothing"
+    );
+    let idle = phone.sync().await.expect("idle sync");
+    assert_eq!((idle.requests, idle.exchanged), (1, 0), "{idle:?}");
+
+    // One note on the phone: the phone's sync names that document alone; so does the
+    // tablet's, which then has the note.
+    phone
+        .add_note(circles[3], "Rang about the review date.", None)
+        .await
+        .expect("note");
+    let sent = phone.sync().await.expect("sync");
+    assert_eq!((sent.requests, sent.exchanged), (1, 1), "{sent:?}");
+    let got = tablet.sync().await.expect("sync");
+    assert_eq!((got.exchanged, got.received), (1, 1), "{got:?}");
+    assert!(got.requests <= 2, "{got:?}");
+    let notes: Notes = tablet.view(circles[3]).expect("notes");
+    assert!(
+        notes
+            .items
+            .values()
+            .any(|n| n.text == "Rang about the review date.")
+    );
+    // The phone does not get its own note back as news.
+    let quiet = phone.sync().await.expect("sync");
+    assert_eq!((quiet.requests, quiet.exchanged), (1, 0), "{quiet:?}");
+}
+
+#[tokio::test]
 async fn journey_3_case_manager_syncs_a_caseload_and_sees_conflicts() {
     let server = TestServer::start().await;
     let dir = tempfile::tempdir().expect("dir");

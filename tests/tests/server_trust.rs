@@ -199,6 +199,7 @@ async fn upload(peer: &Peer, doc: DocumentId, message: Vec<u8>) -> Reply {
                     doc,
                     message: Some(Bytes(message)),
                 }],
+                since: None,
             },
         )
         .await

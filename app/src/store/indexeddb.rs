@@ -14,7 +14,9 @@ use rexie::{KeyRange, ObjectStore, Rexie, TransactionMode};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 
-use super::{LocalStore, Part, RefusedEdit, SavedSession, decode_heads, encode_heads, members_key};
+use super::{
+    DocWrite, LocalStore, Part, RefusedEdit, SavedSession, decode_heads, encode_heads, members_key,
+};
 use crate::error::{AppError, AppResult};
 
 const STORES: [&str; 4] = ["kv", "docs", "parts", "refused"];
@@ -166,38 +168,41 @@ impl IndexedDbStore {
         tx_store.delete(parts_range(doc)?.into()).await.map_err(err)
     }
 
-    /// Writes one part, removing the parts it `covers`, and makes sure the document has an
-    /// entry, all in one transaction.
-    async fn write_part(
-        &self,
-        doc: DocumentId,
-        kind: DocKind,
-        part: &Part,
-        covers: &[String],
-    ) -> AppResult<()> {
+    /// Every write in one transaction: parts put (the ones they cover removed), entries made
+    /// for new documents, sync states set.
+    async fn write_all(&self, writes: &[DocWrite]) -> AppResult<()> {
         let tx = self
             .db
             .transaction(&["docs", "parts"], TransactionMode::ReadWrite)
             .map_err(err)?;
         let parts = tx.store("parts").map_err(err)?;
-        for old in covers.iter().filter(|p| **p != part.id) {
-            parts.delete(key(&part_key(doc, old))).await.map_err(err)?;
-        }
-        let value: JsValue = Uint8Array::from(part.bytes.as_slice()).into();
-        parts
-            .put(&value, Some(&key(&part_key(doc, &part.id))))
-            .await
-            .map_err(err)?;
         let docs = tx.store("docs").map_err(err)?;
-        if docs
-            .get(key(&doc.to_string()))
-            .await
-            .map_err(err)?
-            .is_none()
-        {
-            let entry = DocEntry {
-                kind: kind.as_str().into(),
-                ..DocEntry::default()
+        for w in writes {
+            let doc = w.doc;
+            if let Some((part, covers)) = &w.part {
+                for old in covers.iter().filter(|p| **p != part.id) {
+                    parts.delete(key(&part_key(doc, old))).await.map_err(err)?;
+                }
+                let value: JsValue = Uint8Array::from(part.bytes.as_slice()).into();
+                parts
+                    .put(&value, Some(&key(&part_key(doc, &part.id))))
+                    .await
+                    .map_err(err)?;
+            }
+            let stored = docs.get(key(&doc.to_string())).await.map_err(err)?;
+            let entry = match (stored.and_then(|v| v.as_string()), &w.state) {
+                (Some(text), Some(state)) => DocEntry {
+                    sync_state: Some(state.clone()),
+                    ..serde_json::from_str::<DocEntry>(&text).map_err(err)?
+                },
+                (Some(_), None) => continue,
+                // A document is made by its first part; a state alone is for one it has.
+                (None, state) if w.part.is_some() => DocEntry {
+                    kind: w.kind.as_str().into(),
+                    sync_state: state.clone(),
+                    ..DocEntry::default()
+                },
+                (None, _) => continue,
             };
             let text = serde_json::to_string(&entry).map_err(err)?;
             docs.put(&key(&text), Some(&key(&doc.to_string())))
@@ -277,18 +282,8 @@ impl LocalStore for IndexedDbStore {
         ))
     }
 
-    async fn append(&self, doc: DocumentId, kind: DocKind, part: &Part) -> AppResult<()> {
-        self.write_part(doc, kind, part, &[]).await
-    }
-
-    async fn replace(
-        &self,
-        doc: DocumentId,
-        kind: DocKind,
-        snapshot: &Part,
-        covered: &[String],
-    ) -> AppResult<()> {
-        self.write_part(doc, kind, snapshot, covered).await
+    async fn write(&self, writes: &[DocWrite]) -> AppResult<()> {
+        self.write_all(writes).await
     }
 
     async fn delete(&self, doc: DocumentId) -> AppResult<()> {

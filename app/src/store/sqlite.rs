@@ -2,14 +2,17 @@
 //! this device" only once its transaction has committed.
 
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use carecircle_shared::automerge::ChangeHash;
 use carecircle_shared::wire::{CircleSummary, MemberInfo};
 use carecircle_shared::{CircleId, DocKind, DocumentId, Timestamp};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{LocalStore, Part, RefusedEdit, SavedSession, decode_heads, encode_heads, members_key};
+use super::{
+    DocWrite, LocalStore, Part, RefusedEdit, SavedSession, decode_heads, encode_heads, members_key,
+};
 use crate::error::{AppError, AppResult};
 
 const SCHEMA: &str = r#"
@@ -33,10 +36,22 @@ CREATE TABLE IF NOT EXISTS refused (
 ) STRICT;
 "#;
 
+/// How many transactions a store has committed; readable after the store is handed over.
+#[derive(Debug, Clone)]
+pub struct Commits(Arc<AtomicU64>);
+
+impl Commits {
+    /// Commits so far.
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
 /// SQLite-backed local store.
 #[derive(Debug)]
 pub struct SqliteLocalStore {
     conn: Mutex<Connection>,
+    commits: Arc<AtomicU64>,
 }
 
 fn err(e: impl std::fmt::Display) -> AppError {
@@ -46,7 +61,7 @@ fn err(e: impl std::fmt::Display) -> AppError {
 impl SqliteLocalStore {
     /// Opens (creating) the store at `path`.
     pub fn open(path: &Path) -> AppResult<Self> {
-        let conn = Connection::open(path).map_err(err)?;
+        let mut conn = Connection::open(path).map_err(err)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(err)?;
         let mode: String = conn
@@ -58,11 +73,26 @@ impl SqliteLocalStore {
         conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
             .map_err(err)?;
         conn.execute_batch(SCHEMA).map_err(err)?;
+        // Every commit is a flush to disk (synchronous=FULL): counted, so tests and the
+        // benchmark can see how many a sync costs.
+        let commits = Arc::new(AtomicU64::new(0));
+        let counter = commits.clone();
+        conn.commit_hook(Some(move || {
+            counter.fetch_add(1, Ordering::Relaxed);
+            false
+        }))
+        .map_err(err)?;
         let store = Self {
             conn: Mutex::new(conn),
+            commits,
         };
         store.with(upgrade_parts)?;
         Ok(store)
+    }
+
+    /// A counter of the transactions this store has committed (each one a flush to disk).
+    pub fn commits(&self) -> Commits {
+        Commits(self.commits.clone())
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>) -> AppResult<T> {
@@ -227,32 +257,27 @@ impl LocalStore for SqliteLocalStore {
         })
     }
 
-    async fn append(&self, doc: DocumentId, kind: DocKind, part: &Part) -> AppResult<()> {
+    async fn write(&self, writes: &[DocWrite]) -> AppResult<()> {
         self.with(|c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            ensure_document(&tx, &doc.to_string(), kind)?;
-            insert_part(&tx, &doc.to_string(), part)?;
-            tx.commit()
-        })
-    }
-
-    async fn replace(
-        &self,
-        doc: DocumentId,
-        kind: DocKind,
-        snapshot: &Part,
-        covered: &[String],
-    ) -> AppResult<()> {
-        self.with(|c| {
-            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let id = doc.to_string();
-            ensure_document(&tx, &id, kind)?;
-            insert_part(&tx, &id, snapshot)?;
-            for part in covered.iter().filter(|p| **p != snapshot.id) {
-                tx.execute(
-                    "DELETE FROM parts WHERE document_id = ?1 AND id = ?2",
-                    params![id, part],
-                )?;
+            for w in writes {
+                let id = w.doc.to_string();
+                if let Some((part, covered)) = &w.part {
+                    ensure_document(&tx, &id, w.kind)?;
+                    insert_part(&tx, &id, part)?;
+                    for old in covered.iter().filter(|p| **p != part.id) {
+                        tx.execute(
+                            "DELETE FROM parts WHERE document_id = ?1 AND id = ?2",
+                            params![id, old],
+                        )?;
+                    }
+                }
+                if let Some(state) = &w.state {
+                    tx.execute(
+                        "UPDATE documents SET sync_state = ?2 WHERE id = ?1",
+                        params![id, state],
+                    )?;
+                }
             }
             tx.commit()
         })

@@ -3,12 +3,12 @@
 
 use carecircle_shared::automerge::{ActorId, Automerge};
 use carecircle_shared::schema::{Note, Notes};
-use carecircle_shared::wire::{CircleSummary, ErrorCode, MemberInfo};
+use carecircle_shared::wire::{CircleSummary, ErrorCode, MemberInfo, SyncCursor};
 use carecircle_shared::{
     CircleId, DeviceId, DocKind, Document, DocumentId, Links, MemberId, Role, Timestamp,
 };
 
-use super::{LocalStore, Part, RefusedEdit, SavedSession};
+use super::{DocWrite, LocalStore, Part, RefusedEdit, SavedSession};
 
 fn assemble(parts: &[Part]) -> Automerge {
     let mut doc = Automerge::new();
@@ -35,6 +35,10 @@ pub async fn check_store(store: &dyn LocalStore) {
         actor: ActorId::random().to_hex_string(),
         last_synced_at: Some(Timestamp(5)),
         actors: vec![ActorId::random().to_hex_string()],
+        cursor: Some(SyncCursor {
+            docs: 7,
+            standing: 3,
+        }),
     };
     store
         .set_session(Some(&session))
@@ -195,6 +199,50 @@ pub async fn check_store(store: &dyn LocalStore) {
         .await
         .expect("set seen");
     assert_eq!(store.last_seen(id).await.expect("seen"), doc.heads());
+
+    // One batched write (a sync exchange): new documents made by their parts, states set for
+    // them and for a document the store had, a state alone for an unknown document ignored.
+    let (a, b, unknown) = (
+        DocumentId::random(),
+        DocumentId::random(),
+        DocumentId::random(),
+    );
+    let writes = [
+        DocWrite {
+            state: Some(b"a-state".to_vec()),
+            ..DocWrite::part(a, DocKind::Notes, first.clone(), Vec::new())
+        },
+        DocWrite::part(b, DocKind::Team, first.clone(), Vec::new()),
+        DocWrite {
+            doc: id,
+            kind: DocKind::Notes,
+            part: None,
+            state: Some(b"id-state".to_vec()),
+        },
+        DocWrite {
+            doc: unknown,
+            kind: DocKind::Notes,
+            part: None,
+            state: Some(b"lost".to_vec()),
+        },
+    ];
+    store.write(&writes).await.expect("batched write");
+    let listed = store.documents().await.expect("documents");
+    assert!(listed.contains(&(a, DocKind::Notes)) && listed.contains(&(b, DocKind::Team)));
+    assert!(!listed.iter().any(|(d, _)| *d == unknown));
+    for (doc, state) in [
+        (a, Some(&b"a-state"[..])),
+        (b, None),
+        (id, Some(&b"id-state"[..])),
+    ] {
+        assert_eq!(
+            store.sync_state(doc).await.expect("state").as_deref(),
+            state
+        );
+    }
+    assert_eq!(store.load(b).await.expect("load").map(|p| p.len()), Some(1));
+    store.delete(a).await.expect("delete");
+    store.delete(b).await.expect("delete");
 
     // Refused edits: kept, resolved, dismissed.
     let edit = RefusedEdit {

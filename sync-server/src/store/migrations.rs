@@ -122,4 +122,16 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE documents ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
     "#,
+    // 4: the change clock (changed-only sync): each document's last change gets a server-wide
+    // number that only grows (microseconds, or one more than the last), and the access log's
+    // membership and access entries are indexed, so a sync learns what changed since a
+    // device's cursor without loading a document.
+    r#"
+    ALTER TABLE documents ADD COLUMN changed_seq INTEGER NOT NULL DEFAULT 0;
+    UPDATE documents SET changed_seq = updated_at * 1000;
+    CREATE INDEX documents_by_change ON documents(changed_seq);
+    CREATE INDEX documents_by_circle_change ON documents(circle_id, changed_seq);
+    CREATE INDEX access_log_standing ON access_log(circle_id, seq)
+        WHERE action IN ('create_circle', 'join', 'change_access', 'revoke', 'leave');
+    "#,
 ];

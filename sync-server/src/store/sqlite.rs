@@ -20,6 +20,7 @@ use carecircle_shared::{
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
 mod cache;
+mod changes;
 mod pool;
 
 use self::cache::DocCache;
@@ -89,6 +90,13 @@ pub struct SqliteStore {
 
 fn db(e: rusqlite::Error) -> ApiError {
     ApiError::internal(e)
+}
+
+impl SqliteStore {
+    /// How many documents syncs have loaded (from the cache or the database) since it opened.
+    pub fn documents_loaded(&self) -> u64 {
+        self.docs.loads()
+    }
 }
 
 /// Read connections a store opens by default.
@@ -466,6 +474,7 @@ fn load_doc_cached(
     let Some(version) = version else {
         return Ok(None);
     };
+    cache.note_load();
     if let Some(stored) = cache.get(id, version) {
         return Ok(Some(stored));
     }
@@ -540,8 +549,9 @@ fn append_chunk(
         .map_err(db)?;
         let snapshot = stored.doc.save();
         tx.execute(
-            "UPDATE documents SET snapshot = ?2, updated_at = ?3, version = version + 1 WHERE id = ?1",
-            params![id.to_string(), snapshot, at],
+            "UPDATE documents SET snapshot = ?2, updated_at = ?3, version = version + 1,
+                 changed_seq = ?4 WHERE id = ?1",
+            params![id.to_string(), snapshot, at, changes::next(tx)?],
         )
         .map_err(db)?;
         stored.chunks = 0;
@@ -555,10 +565,11 @@ fn append_chunk(
         .execute(params![id.to_string(), chunk])
         .map_err(db)?;
         tx.prepare_cached(
-            "UPDATE documents SET updated_at = ?2, version = version + 1 WHERE id = ?1",
+            "UPDATE documents SET updated_at = ?2, version = version + 1, changed_seq = ?3
+             WHERE id = ?1",
         )
         .map_err(db)?
-        .execute(params![id.to_string(), at])
+        .execute(params![id.to_string(), at, changes::next(tx)?])
         .map_err(db)?;
         stored.chunks += 1;
         stored.bytes += chunk.len();
@@ -835,8 +846,8 @@ impl Store for SqliteStore {
             for kind in DocKind::ALL {
                 let doc = Document::create(*kind, actor.clone(), caller.member, at);
                 tx.execute(
-                    "INSERT INTO documents (id, circle_id, kind, snapshot, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![DocumentId::random().to_string(), circle.to_string(), kind.as_str(), doc.save(), at.millis()],
+                    "INSERT INTO documents (id, circle_id, kind, snapshot, updated_at, changed_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![DocumentId::random().to_string(), circle.to_string(), kind.as_str(), doc.save(), at.millis(), changes::next(tx)?],
                 )
                 .map_err(db)?;
             }
@@ -1256,8 +1267,15 @@ impl Store for SqliteStore {
         let member = caller.member;
         let device = caller.device;
         let cache = self.docs.clone();
-        let (actors, prepared) = self
+        let since = request.since;
+        let named: HashSet<DocumentId> = request.docs.iter().map(|d| d.doc).collect();
+        let (actors, prepared, mut changes) = self
             .read(move |tx| {
+                // What changed since the device's cursor, from indexes alone (an idle sync
+                // loads no document).
+                let changes = since
+                    .map(|since| changes::since(tx, member, since, &named))
+                    .transpose()?;
                 let actors = device_actors(tx, device)?;
                 let mut standings = Standings::default();
                 let mut prepared = Vec::with_capacity(request.docs.len());
@@ -1271,9 +1289,16 @@ impl Store for SqliteStore {
                         &limits,
                     )?);
                 }
-                Ok((actors, prepared))
+                Ok((actors, prepared, changes))
             })
             .await?;
+        // An idle sync named no document: nothing to run or write.
+        if prepared.is_empty() {
+            return Ok(SyncResponse {
+                docs: Vec::new(),
+                changes,
+            });
+        }
         // 2. The automerge work, outside every lock.
         let stepped = tokio::task::spawn_blocking(move || {
             prepared
@@ -1322,6 +1347,12 @@ impl Store for SqliteStore {
         self.pool
             .write_or_undo(
                 move |tx| {
+                    // Nothing written since the read: this request's own changes need not
+                    // come back to the device as news, so its cursor moves past them.
+                    let quiet = match &changes {
+                        Some(c) => changes::clock(tx)? == c.cursor.docs,
+                        None => false,
+                    };
                     let mut standings = Standings::default();
                     let mut replies = Vec::with_capacity(stepped.len());
                     let mut settled = Vec::new();
@@ -1344,7 +1375,13 @@ impl Store for SqliteStore {
                             None => cache.forget(id),
                         }
                     }
-                    Ok(SyncResponse { docs: replies })
+                    if let Some(c) = changes.as_mut().filter(|_| quiet) {
+                        c.cursor.docs = changes::clock(tx)?;
+                    }
+                    Ok(SyncResponse {
+                        docs: replies,
+                        changes,
+                    })
                 },
                 move || written.into_iter().for_each(|id| undo.forget(id)),
             )

@@ -6,6 +6,7 @@
 //! previous version, one after it the new one. A failed commit takes the document out.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use carecircle_shared::DocumentId;
@@ -34,6 +35,8 @@ struct Inner {
 pub(super) struct DocCache {
     inner: Mutex<Inner>,
     budget: usize,
+    /// Documents a sync has loaded (from here or from the database), for tests and benchmarks.
+    loads: AtomicU64,
 }
 
 impl std::fmt::Debug for DocCache {
@@ -49,7 +52,18 @@ impl DocCache {
         Self {
             inner: Mutex::new(Inner::default()),
             budget,
+            loads: AtomicU64::new(0),
         }
+    }
+
+    /// Counts one document loaded for a sync.
+    pub(super) fn note_load(&self) {
+        self.loads.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Documents loaded for syncs so far.
+    pub(super) fn loads(&self) -> u64 {
+        self.loads.load(Ordering::Relaxed)
     }
 
     /// A copy of document `id` if the cache holds it at `version`.
