@@ -2,8 +2,8 @@
 
 use carecircle_shared::wire::{
     AcceptInvite, AccessLogEntry, CircleDetail, CircleSummary, CreateCircle, CreateInvite,
-    ErrorBody, ErrorCode, Invite, InviteInfo, LoginRequest, RegisterActor, RegisterRequest,
-    Session, SetAccess, SyncRequest, SyncResponse,
+    ErrorBody, ErrorCode, Invite, InviteInfo, LiveEvent, LoginRequest, RegisterActor,
+    RegisterRequest, Session, SetAccess, SyncRequest, SyncResponse,
 };
 use carecircle_shared::{Access, CircleId, DocKind, InviteId, MemberId, Relationship, Role};
 use std::pin::Pin;
@@ -15,6 +15,27 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::{AppError, AppResult};
+
+/// A device's live updates, as they arrive; the stream ends with the connection.
+#[cfg(not(target_arch = "wasm32"))]
+pub type LiveEvents = std::pin::Pin<Box<dyn futures::Stream<Item = LiveEvent> + Send>>;
+/// A device's live updates, as they arrive; the stream ends with the connection.
+#[cfg(target_arch = "wasm32")]
+pub type LiveEvents = std::pin::Pin<Box<dyn futures::Stream<Item = LiveEvent>>>;
+
+/// The error an unsuccessful answer carries (its stable code), or one naming the status.
+fn refused(status: reqwest::StatusCode, bytes: &[u8]) -> AppError {
+    match serde_json::from_slice::<ErrorBody>(bytes) {
+        Ok(body) => AppError::Server {
+            code: body.error.code,
+            message: body.error.message,
+        },
+        Err(_) => AppError::Server {
+            code: ErrorCode::Internal,
+            message: format!("the server answered {status}"),
+        },
+    }
+}
 
 /// A client of one server, optionally signed in.
 #[derive(Debug, Clone)]
@@ -149,16 +170,42 @@ impl Client {
                 message: "the server's answer could not be read".into(),
             });
         }
-        Err(match serde_json::from_slice::<ErrorBody>(&bytes) {
-            Ok(body) => AppError::Server {
-                code: body.error.code,
-                message: body.error.message,
-            },
-            Err(_) => AppError::Server {
-                code: ErrorCode::Internal,
-                message: format!("the server answered {status}"),
-            },
-        })
+        Err(refused(status, &bytes))
+    }
+
+    /// Opens this device's live updates (`GET /v1/events`): the stream ends when the
+    /// connection does (or the server ends it: signed out, removed from a circle, its
+    /// lifetime); opening it waits at most the request timeout.
+    pub async fn events(&self) -> AppResult<LiveEvents> {
+        use eventsource_stream::Eventsource as _;
+        use futures::StreamExt as _;
+        let mut req = self
+            .http
+            .get(format!("{}/v1/events", self.base))
+            .header("accept", "text/event-stream");
+        if let Some(token) = &self.token {
+            req = req.bearer_auth(token);
+        }
+        let resp = within(self.timeout, req.send())
+            .await
+            .and_then(Result::ok)
+            .ok_or(AppError::Offline)?;
+        let status = resp.status();
+        if !status.is_success() {
+            let bytes = within(self.timeout, resp.bytes())
+                .await
+                .and_then(Result::ok)
+                .unwrap_or_default();
+            return Err(refused(status, &bytes));
+        }
+        let events = resp
+            .bytes_stream()
+            .eventsource()
+            .take_while(|e| std::future::ready(e.is_ok()))
+            .filter_map(|e| {
+                std::future::ready(e.ok().and_then(|e| LiveEvent::parse(&e.event, &e.data)))
+            });
+        Ok(Box::pin(events))
     }
 
     async fn get<T: DeserializeOwned>(&self, path: &str) -> AppResult<T> {

@@ -62,6 +62,14 @@ impl Default for Limits {
 /// The most any per-minute rate setting may be: the rate limiter counts in nanoseconds per
 /// request, and a higher setting is refused at start-up rather than silently capped.
 pub const MAX_RATE_PER_MINUTE: u32 = 1_000_000;
+/// Live-update streams (`GET /v1/events`) one device may hold open at once (a tab each); one
+/// more is refused as `rate_limited`, and that tab keeps polling.
+pub const MAX_EVENT_STREAMS_PER_DEVICE: usize = 4;
+/// How long the server keeps announcing to one stream before ending it (the app reconnects at
+/// once): a device signed out by its idle time stops being told anything within this.
+pub const EVENT_STREAM_SECS: u64 = 30 * 60;
+/// How long the server waits for requests under way when told to stop; live streams are cut.
+pub const SHUTDOWN_GRACE_SECS: u64 = 10;
 /// How long a session token lives without being used before it stops working (90 days).
 pub const DEFAULT_TOKEN_IDLE_SECS: u64 = 90 * 24 * 60 * 60;
 

@@ -463,6 +463,57 @@ pub struct SyncDocReply {
     pub refused: Option<Refusal>,
 }
 
+/// One server-sent event of `GET /v1/events`: a nudge to sync, never document content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LiveEvent {
+    /// The stream is open: changes from now on are announced.
+    Ready,
+    /// Another device changed these documents (all of them readable by this member); empty
+    /// when the server cannot say which (it fell behind): sync everything that changed.
+    Changed(Vec<DocumentId>),
+    /// A membership or access in one of the member's circles changed.
+    Standing,
+}
+
+/// What a `changed` event's data holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct ChangedData {
+    docs: Vec<DocumentId>,
+}
+
+impl LiveEvent {
+    /// The event's name (the SSE `event:` field).
+    pub fn name(&self) -> &'static str {
+        match self {
+            LiveEvent::Ready => "ready",
+            LiveEvent::Changed(_) => "changed",
+            LiveEvent::Standing => "standing",
+        }
+    }
+
+    /// The event's data (the SSE `data:` field), JSON.
+    pub fn data(&self) -> String {
+        match self {
+            LiveEvent::Changed(docs) => {
+                serde_json::to_string(&ChangedData { docs: docs.clone() }).unwrap_or_default()
+            }
+            _ => "{}".into(),
+        }
+    }
+
+    /// The event an SSE `event:` name and `data:` make; `None` for anything else.
+    pub fn parse(name: &str, data: &str) -> Option<LiveEvent> {
+        match name {
+            "ready" => Some(LiveEvent::Ready),
+            "standing" => Some(LiveEvent::Standing),
+            "changed" => serde_json::from_str::<ChangedData>(data)
+                .ok()
+                .map(|d| LiveEvent::Changed(d.docs)),
+            _ => None,
+        }
+    }
+}
+
 /// Why a document's part of a sync was refused.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Refusal {
@@ -487,6 +538,20 @@ mod tests {
         assert!(json.contains("\"AAEC/w==\""), "{json}");
         assert_eq!(serde_json::from_str::<SyncDoc>(&json).expect("parse"), doc);
         assert!(serde_json::from_str::<Bytes>("\"***\"").is_err());
+    }
+
+    #[test]
+    fn live_events_round_trip_and_unknown_ones_are_ignored() {
+        for e in [
+            LiveEvent::Ready,
+            LiveEvent::Standing,
+            LiveEvent::Changed(vec![DocumentId::nil()]),
+            LiveEvent::Changed(Vec::new()),
+        ] {
+            assert_eq!(LiveEvent::parse(e.name(), &e.data()), Some(e));
+        }
+        assert_eq!(LiveEvent::parse("changed", "not json"), None);
+        assert_eq!(LiveEvent::parse("other", "{}"), None);
     }
 
     #[test]

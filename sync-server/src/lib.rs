@@ -9,6 +9,7 @@ pub mod config;
 pub mod demo;
 pub mod doc_locks;
 pub mod error;
+pub mod events;
 pub mod exchange;
 pub mod extract;
 pub mod fuzzing;
@@ -31,7 +32,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::IntoResponse;
 use axum::routing::{delete, get, post, put};
 use axum::{BoxError, Router};
-use carecircle_shared::limits::{Limits, MAX_RATE_PER_MINUTE};
+use carecircle_shared::limits::{Limits, MAX_RATE_PER_MINUTE, SHUTDOWN_GRACE_SECS};
 use carecircle_shared::wire::ErrorCode;
 use tower::ServiceBuilder;
 use tower_governor::GovernorLayer;
@@ -60,6 +61,8 @@ pub struct AppState {
     pub config: Arc<ServerConfig>,
     /// Where password hashes run.
     pub hasher: HashPool,
+    /// Live-update streams and what they are told.
+    pub events: events::Hub,
 }
 
 impl std::fmt::Debug for AppState {
@@ -142,6 +145,7 @@ pub fn router(store: Arc<dyn Store>, config: ServerConfig) -> Result<Router, Con
         store,
         config: Arc::new(config),
         hasher: HashPool::per_core(),
+        events: events::Hub::default(),
     };
     let sign_in = Router::new()
         .route("/v1/sessions", post(routes::login))
@@ -192,6 +196,7 @@ pub fn router(store: Arc<dyn Store>, config: ServerConfig) -> Result<Router, Con
         )
         .route("/v1/circles/{circle}/access-log", get(routes::access_log))
         .route("/v1/sync", post(routes::sync))
+        .route("/v1/events", get(events::events))
         // Compressed when the client asks (JSON sync messages shrink several times over). Not
         // sign-in and registration (merged below): a new token is never compressed beside text
         // the requester chose.
@@ -242,12 +247,37 @@ pub async fn serve(
     app: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
+    let (shutdown, cut) = bounded(shutdown);
+    let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown)
-    .await
+    .with_graceful_shutdown(shutdown);
+    tokio::select! {
+        r = served => r,
+        () = cut => Ok(()),
+    }
+}
+
+/// A graceful shutdown with a bound: `shutdown` starts it, and the second future completes
+/// [`SHUTDOWN_GRACE_SECS`] later, cutting what is still open (live-update streams never end
+/// by themselves).
+fn bounded(
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> (
+    impl std::future::Future<Output = ()> + Send + 'static,
+    impl std::future::Future<Output = ()> + Send + 'static,
+) {
+    let (tx, mut rx) = tokio::sync::watch::channel(false);
+    let start = async move {
+        shutdown.await;
+        let _ = tx.send(true);
+    };
+    let cut = async move {
+        let _ = rx.wait_for(|started| *started).await;
+        tokio::time::sleep(Duration::from_secs(SHUTDOWN_GRACE_SECS)).await;
+    };
+    (start, cut)
 }
 
 /// Serves `app` over HTTPS on `listener` with `tls` until `shutdown` completes.
@@ -260,12 +290,16 @@ pub async fn serve_tls(
     use axum::serve::ListenerExt;
     // `tap_io` gives the listener axum's connect-info for its `SocketAddr`.
     let listener = tls::TlsListener::new(listener, tls)?.tap_io(|_| {});
-    axum::serve(
+    let (shutdown, cut) = bounded(shutdown);
+    let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown)
-    .await
+    .with_graceful_shutdown(shutdown);
+    tokio::select! {
+        r = served => r,
+        () = cut => Ok(()),
+    }
 }
 
 #[cfg(test)]
@@ -296,6 +330,7 @@ mod tests {
             store: Arc::new(store),
             config: Arc::new(ServerConfig::default()),
             hasher: HashPool::new(1),
+            events: events::Hub::default(),
         };
         let routes = Router::new()
             .route("/boom", get(boom))

@@ -13,12 +13,14 @@ use carecircle_shared::wire::{
     DeviceInfo, ErrorCode, Health, Invite, InviteInfo, LoginRequest, RegisterActor,
     RegisterRequest, Session, SetAccess, SyncRequest, SyncResponse,
 };
-use carecircle_shared::{CircleId, DeviceId, InviteId, MemberId};
+use carecircle_shared::{CircleId, DeviceId, DocumentId, InviteId, MemberId};
 use serde::Deserialize;
 
 use crate::AppState;
 use crate::clock::now;
+use crate::doc_locks::carries_changes;
 use crate::error::{ApiError, ApiResult};
+use crate::events::Notice;
 use crate::extract::{Body, PathParams, QueryParams};
 use crate::secret::{
     hash_password, hash_secret, new_invite_code, new_token, normalise_code, verify_password,
@@ -171,6 +173,7 @@ pub async fn login(
 /// `DELETE /v1/sessions/current`: sign this device out.
 pub async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<StatusCode> {
     state.store.sign_out(&caller).await?;
+    state.events.notify(Notice::SignedOut(caller.device));
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -189,6 +192,7 @@ pub async fn revoke_device(
     PathParams(device): PathParams<DeviceId>,
 ) -> ApiResult<StatusCode> {
     state.store.revoke_device(&caller, device).await?;
+    state.events.notify(Notice::SignedOut(device));
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -213,6 +217,7 @@ pub async fn create_circle(
 ) -> ApiResult<(StatusCode, Json<CircleSummary>)> {
     let name = name_field("name", &req.name)?;
     let circle = state.store.create_circle(&caller, &name, req.role).await?;
+    standing(&state, circle.id, caller.member);
     Ok((StatusCode::CREATED, Json(circle)))
 }
 
@@ -300,6 +305,7 @@ pub async fn accept_invite(
         .store
         .accept_invite(&caller, &hash_secret(&code), req.relationship)
         .await?;
+    standing(&state, circle.id, caller.member);
     Ok(Json(circle))
 }
 
@@ -314,6 +320,7 @@ pub async fn set_access(
         .store
         .set_access(&caller, circle, member, req.kind, req.access)
         .await?;
+    standing(&state, circle, member);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -324,6 +331,7 @@ pub async fn remove_member(
     PathParams((circle, member)): PathParams<(CircleId, MemberId)>,
 ) -> ApiResult<StatusCode> {
     state.store.remove_member(&caller, circle, member).await?;
+    standing(&state, circle, member);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -366,5 +374,33 @@ pub async fn sync(
     Body(req): Body<SyncRequest>,
 ) -> ApiResult<Json<SyncResponse>> {
     let limits = state.config.limits;
-    Ok(Json(state.store.sync(&caller, req, &limits).await?))
+    let uploaded: Vec<DocumentId> = req
+        .docs
+        .iter()
+        .filter(|d| d.message.as_ref().is_some_and(|m| carries_changes(&m.0)))
+        .map(|d| d.doc)
+        .collect();
+    let response = state.store.sync(&caller, req, &limits).await?;
+    // Committed: the other devices reading these documents are told to sync.
+    let docs: Vec<DocumentId> = uploaded
+        .into_iter()
+        .filter(|id| {
+            response
+                .docs
+                .iter()
+                .any(|r| r.doc == *id && r.refused.is_none())
+        })
+        .collect();
+    if !docs.is_empty() {
+        state.events.notify(Notice::Docs {
+            docs,
+            by: caller.device,
+        });
+    }
+    Ok(Json(response))
+}
+
+/// Tells the live streams that a membership or access in `circle` changed for `member`.
+fn standing(state: &AppState, circle: CircleId, member: MemberId) {
+    state.events.notify(Notice::Standing { circle, member });
 }

@@ -428,6 +428,105 @@ async fn an_idle_sync_loads_no_document_and_one_change_is_the_one_exchanged() {
     assert_eq!((quiet.requests, quiet.exchanged), (1, 0), "{quiet:?}");
 }
 
+/// The next live event, waiting at most 10 s (`None`: the stream ended).
+async fn next(
+    events: &mut carecircle_app::client::LiveEvents,
+) -> Option<carecircle_shared::wire::LiveEvent> {
+    use futures::StreamExt as _;
+    tokio::time::timeout(std::time::Duration::from_secs(10), events.next())
+        .await
+        .expect("an event within 10 s")
+}
+
+#[tokio::test]
+async fn another_members_change_arrives_through_the_event_stream_and_removal_ends_it() {
+    use carecircle_shared::wire::LiveEvent;
+    let server = TestServer::start().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let (mut consumer, mut carer, circle) =
+        consumer_and_carer(dir.path(), &server.base, "live", "Alex").await;
+    carer.sync().await.expect("sync");
+    let notes_doc = carer.doc_id(circle, DocKind::Notes).expect("notes");
+    let mut events = carer.client().events().await.expect("events");
+    assert_eq!(next(&mut events).await, Some(LiveEvent::Ready));
+    // The consumer's own stream is not told of the consumer's own change.
+    let mut own = consumer.client().events().await.expect("events");
+    assert_eq!(next(&mut own).await, Some(LiveEvent::Ready));
+
+    consumer
+        .add_note(circle, "Feeling steadier this week.", None)
+        .await
+        .expect("note");
+    consumer.sync().await.expect("sync");
+    assert_eq!(
+        next(&mut events).await,
+        Some(LiveEvent::Changed(vec![notes_doc]))
+    );
+    let got = carer.sync().await.expect("sync");
+    assert_eq!(got.received, 1, "{got:?}");
+    let notes: Notes = carer.view(circle).expect("notes");
+    assert!(
+        notes
+            .items
+            .values()
+            .any(|n| n.text == "Feeling steadier this week.")
+    );
+
+    // Removed from the circle: told once, then the stream ends.
+    let sam = carer.me().expect("me");
+    consumer.revoke(circle, sam).await.expect("revoke");
+    assert_eq!(next(&mut events).await, Some(LiveEvent::Standing));
+    assert_eq!(next(&mut events).await, None, "the stream ends");
+    // The consumer's stream heard of the change in its circle, and goes on.
+    assert_eq!(next(&mut own).await, Some(LiveEvent::Standing));
+    drop(own);
+    assert!(
+        carer.sync().await.expect("sync").left.len() == 1,
+        "the carer's device learns it left"
+    );
+}
+
+#[tokio::test]
+async fn event_streams_are_signed_in_bounded_per_device_and_end_at_sign_out() {
+    use carecircle_shared::limits::MAX_EVENT_STREAMS_PER_DEVICE;
+    use carecircle_shared::wire::{ErrorCode, LiveEvent};
+    let server = TestServer::start().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let nobody = device(dir.path(), "ev-nobody", &server.base).await;
+    assert!(matches!(
+        nobody.client().events().await.err(),
+        Some(AppError::Server {
+            code: ErrorCode::Unauthorized,
+            ..
+        })
+    ));
+    let phone = person(dir.path(), "ev-phone", &server.base).await;
+    let mut open = Vec::new();
+    for _ in 0..MAX_EVENT_STREAMS_PER_DEVICE {
+        let mut events = phone.client().events().await.expect("events");
+        assert_eq!(next(&mut events).await, Some(LiveEvent::Ready));
+        open.push(events);
+    }
+    assert!(matches!(
+        phone.client().events().await.err(),
+        Some(AppError::Server {
+            code: ErrorCode::RateLimited,
+            ..
+        })
+    ));
+    // One closed, one more may open.
+    open.pop();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let mut last = phone.client().events().await.expect("a slot again");
+    assert_eq!(next(&mut last).await, Some(LiveEvent::Ready));
+    // Signing out ends every stream of the device.
+    phone.client().logout().await.expect("sign out");
+    assert_eq!(next(&mut last).await, None);
+    for mut events in open {
+        assert_eq!(next(&mut events).await, None);
+    }
+}
+
 #[tokio::test]
 async fn journey_3_case_manager_syncs_a_caseload_and_sees_conflicts() {
     let server = TestServer::start().await;
