@@ -754,6 +754,20 @@ try {
     }
   });
 
+  await test("16. a note written on one phone appears on another open app within seconds, without Sync now", async () => {
+    const c = consumer.page, s = carer.page;
+    await tab(s, "Notes");
+    await tab(c, "Notes");
+    const text = `Live from Alex ${Date.now()}`;
+    await c.getByLabel("Note", { exact: true }).fill(text);
+    await c.getByRole("button", { name: "Save note" }).click();
+    await c.getByText(text).waitFor();
+    mark("saved on the consumer's phone");
+    // Polling alone would take up to 15 s (60 s while live updates are open).
+    await s.getByText(text).waitFor({ timeout: 5_000 });
+    mark("shown on the carer's phone");
+  });
+
   await test("5. every screen: no accessibility violations at all (axe-core), targets of 44 px, screenshots at 390 px", async () => {
     const problems = [];
     const start = await phone(browser);

@@ -7,13 +7,14 @@ use carecircle_shared::automerge::ScalarValue;
 use carecircle_shared::schema::{
     Appointment, Goal, Organisation, PastReview, Plan, Referral, TeamMember,
 };
-use carecircle_shared::wire::InviteInfo;
+use carecircle_shared::wire::{InviteInfo, LiveEvent};
 use carecircle_shared::{
     Access, CircleId, DocKind, DocumentId, ItemId, MemberId, Relationship, Role,
 };
 use dioxus::prelude::*;
 use futures::{FutureExt, StreamExt};
 
+use crate::client::LiveEvents;
 use crate::core::CareCircle;
 use crate::engine::{Members, SyncAnswer, SyncReport, SyncRun};
 use crate::error::AppError;
@@ -22,8 +23,10 @@ use crate::ops::plan::PlanItem;
 use crate::ui::model::{Notice, Phase, Screen, Snapshot};
 use crate::ui::platform;
 
-/// How often the app syncs on its own while signed in and up to date.
+/// How often the app syncs on its own while signed in and up to date, without live updates.
 pub const SYNC_EVERY_MS: u64 = 15_000;
+/// How often it syncs on its own while live updates tell it of every change (a safety net).
+pub const SYNC_EVERY_LIVE_MS: u64 = 60_000;
 /// How often it tries while offline or with changes waiting (browsers do not always say when
 /// the network comes back).
 pub const RETRY_EVERY_MS: u64 = 4_000;
@@ -325,7 +328,20 @@ enum Event {
     Action(Option<Action>),
     Answer(Result<SyncAnswer, AppError>),
     Fetched(Box<dyn FnOnce(&mut Snapshot)>),
+    /// The live-update stream opened (or could not).
+    Opened(AppResult<LiveEvents>),
+    /// A live update, or `None`: the stream ended.
+    Live(Option<LiveEvent>),
     Tick,
+}
+
+/// The live-update stream: open, being opened, or down until the next tick.
+enum Live {
+    Down,
+    Opening(Pending<AppResult<LiveEvents>>),
+    Open(LiveEvents),
+    /// Opening failed (offline, refused): tried again at the next tick, so polling carries on.
+    Failed,
 }
 
 /// Works the action queue for the app's lifetime. Syncing runs beside it: a sync's requests
@@ -352,11 +368,17 @@ pub async fn run(
     let mut shown: Option<CircleId> = start;
     let mut syncing: Option<InFlight> = None;
     let mut fetches: futures::stream::FuturesUnordered<Fetched> = Default::default();
+    let mut live = Live::Down;
     if core.session().is_some() {
         syncing = start_sync(&mut core, shown, &mut snapshot).await;
     }
     publish(&core, shown, &mut snapshot).await;
     loop {
+        // Signed in: live updates are opened (again) whenever they are down.
+        if core.session().is_some() && matches!(live, Live::Down) {
+            let client = core.client();
+            live = Live::Opening(Box::pin(async move { client.events().await }));
+        }
         let event = {
             // Copied out: no signal guard may live across the wait below.
             let (offline, waiting) = {
@@ -365,6 +387,8 @@ pub async fn run(
             };
             let every = if offline || waiting > 0 {
                 RETRY_EVERY_MS
+            } else if matches!(live, Live::Open(_)) {
+                SYNC_EVERY_LIVE_MS
             } else {
                 SYNC_EVERY_MS
             };
@@ -381,15 +405,39 @@ pub async fn run(
                     None => std::future::pending().await,
                 }
             };
+            let updates = async {
+                match &mut live {
+                    Live::Opening(opening) => Event::Opened(opening.as_mut().await),
+                    Live::Open(events) => Event::Live(events.next().await),
+                    Live::Down | Live::Failed => std::future::pending().await,
+                }
+            };
             futures::select! {
                 a = rx.next() => Event::Action(a),
                 a = answer.fuse() => Event::Answer(a),
                 f = fetched.fuse() => Event::Fetched(f),
+                e = updates.fuse() => e,
                 _ = tick.fuse() => Event::Tick,
             }
         };
+        if matches!(event, Event::Tick) && matches!(live, Live::Failed) {
+            live = Live::Down;
+        }
         match event {
             Event::Action(None) => return,
+            Event::Opened(Ok(events)) => live = Live::Open(events),
+            Event::Opened(Err(_)) => live = Live::Failed,
+            Event::Live(None) => live = Live::Down,
+            Event::Live(Some(update)) => {
+                // Another device changed something this member reads (or the stream just
+                // opened, and something may have changed before it did): sync now.
+                if core.session().is_some() {
+                    match syncing.as_mut() {
+                        Some(f) => f.again |= !matches!(update, LiveEvent::Ready),
+                        None => syncing = start_sync(&mut core, shown, &mut snapshot).await,
+                    }
+                }
+            }
             Event::Action(Some(Action::Sync)) | Event::Tick => {
                 if core.session().is_none() {
                     continue;
@@ -400,6 +448,10 @@ pub async fn run(
                 }
             }
             Event::Action(Some(action)) => {
+                if action.restarts_sync() {
+                    // Perhaps another account or server: its own stream is opened afresh.
+                    live = Live::Down;
+                }
                 if action.restarts_sync()
                     && let Some(f) = syncing.take()
                 {
