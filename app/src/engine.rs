@@ -14,7 +14,7 @@ use carecircle_shared::document::CommitMessage;
 use carecircle_shared::limits::Limits;
 use carecircle_shared::wire::{
     Bytes, CircleDetail, CircleSummary, ErrorCode, Refusal, SyncCursor, SyncDoc, SyncRequest,
-    SyncResponse,
+    SyncResponse, WholeDoc,
 };
 use carecircle_shared::{CircleId, DocKind, Document, DocumentId};
 
@@ -224,6 +224,11 @@ impl CareCircle {
                             live.insert(id, state);
                         }
                     }
+                    // What the answer's circle list (if it brings one) is compared with.
+                    run.asked_with = (
+                        self.circles.iter().map(|c| c.id).collect(),
+                        self.docs.keys().copied().collect(),
+                    );
                     run.report.requests += 1;
                     run.stage = Stage::Polled(live);
                     return Ok(Some(SyncStep::Docs(request)));
@@ -325,40 +330,55 @@ impl CareCircle {
                 todo.extend(new.copied());
                 self.start_docs(run, todo);
             }
-            SyncAnswer::Docs(response) if matches!(run.stage, Stage::Polled(_)) => {
+            SyncAnswer::Docs(mut response) if matches!(run.stage, Stage::Polled(_)) => {
                 let Stage::Polled(mut live) = std::mem::replace(&mut run.stage, Stage::Done) else {
                     unreachable!("matched above");
                 };
-                let changes = response.changes.clone();
-                self.take_docs(response, &mut live, &mut run.report).await?;
-                // Documents the first exchange named that need more rounds go on.
                 let mut todo = std::mem::take(&mut run.todo);
-                todo.extend(
-                    live.into_iter()
-                        .filter(|(id, state)| !self.in_step(*id, state))
-                        .map(|(id, _)| id),
-                );
-                match changes {
-                    Some(changes) => {
+                let fetch_circles = match response.changes.take() {
+                    Some(mut changes) => {
                         run.cursor = Some(changes.cursor);
+                        run.standing = changes.standing;
+                        // The circle list, when it came with the answer: as if fetched.
+                        let given = changes.circles.is_some();
+                        if let Some(circles) = changes.circles.take() {
+                            let asked_with = std::mem::take(&mut run.asked_with);
+                            self.take_circles(circles, &asked_with, &mut run.report)
+                                .await?;
+                            let new = self.docs.keys().filter(|id| !asked_with.1.contains(id));
+                            todo.extend(new.copied());
+                        }
+                        // Whole documents for a device that had nothing: done with them.
+                        let whole: HashSet<DocumentId> =
+                            changes.whole.iter().map(|w| w.doc).collect();
+                        self.take_whole(std::mem::take(&mut changes.whole), &mut run.report)
+                            .await?;
                         if changes.everything {
                             todo.extend(self.docs.keys().copied());
                         }
                         let unknown = changes.docs.iter().any(|d| !self.docs.contains_key(d));
                         todo.extend(changes.docs);
-                        run.standing = changes.standing || unknown || self.circles.is_empty();
+                        todo.retain(|id| !whole.contains(id));
+                        unknown || !given && (changes.standing || self.circles.is_empty())
                     }
                     // A server that does not answer the question: everything, as before.
                     None => {
                         todo.extend(self.docs.keys().copied());
                         run.standing = true;
+                        true
                     }
-                }
-                run.todo = todo;
-                if run.standing {
+                };
+                self.take_docs(response, &mut live, &mut run.report).await?;
+                // Documents the first exchange named that need more rounds go on.
+                todo.extend(
+                    live.into_iter()
+                        .filter(|(id, state)| !self.in_step(*id, state))
+                        .map(|(id, _)| id),
+                );
+                if fetch_circles {
+                    run.todo = todo;
                     run.stage = Stage::Circles;
                 } else {
-                    let todo = std::mem::take(&mut run.todo);
                     self.start_docs(run, todo);
                 }
             }
@@ -540,6 +560,37 @@ impl CareCircle {
             }
         }
         Err(last)
+    }
+
+    /// Takes in whole documents (a device that had nothing): each merged into its copy here,
+    /// stored with a sync state saying the server has what it sent, all in one transaction.
+    async fn take_whole(&mut self, whole: Vec<WholeDoc>, report: &mut SyncReport) -> AppResult<()> {
+        let mut writes = Vec::with_capacity(whole.len());
+        for w in whole {
+            let Some(doc) = self.docs.get_mut(&w.doc) else {
+                continue;
+            };
+            let kind = doc.kind();
+            let am = doc.automerge_mut();
+            let before = am.get_heads();
+            am.load_incremental(&w.bytes.0).map_err(|_| {
+                AppError::Storage("a document from the server could not be read".into())
+            })?;
+            let mut state = sync::State::new();
+            state.shared_heads = am.get_heads();
+            let mut part = None;
+            if state.shared_heads != before {
+                part = self.next_part(w.doc, &before).and_then(|p| p.part);
+                report.received += 1;
+            }
+            writes.push(DocWrite {
+                doc: w.doc,
+                kind,
+                part,
+                state: Some(state.encode()),
+            });
+        }
+        self.store.write(&writes).await
     }
 
     /// Applies one answered round to the documents of the current batch.

@@ -431,6 +431,23 @@ pub struct SyncChanges {
     /// The cursor is ahead of this server (it was restored from an older backup): exchange
     /// every document, so what the server lost is uploaded again.
     pub everything: bool,
+    /// The member's circles, when `standing` (so the list needs no request of its own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub circles: Option<Vec<CircleSummary>>,
+    /// For a device with nothing yet (it sent the zero cursor): whole documents, compacted, in
+    /// place of starting the sync protocol for them (as many as fit one answer); the rest are
+    /// in `docs`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub whole: Vec<WholeDoc>,
+}
+
+/// A whole document as saved by the server (what a device with nothing of it starts from).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WholeDoc {
+    /// The document.
+    pub doc: DocumentId,
+    /// `Automerge::save()` bytes.
+    pub bytes: Bytes,
 }
 
 /// One document's message in a sync request.

@@ -388,6 +388,8 @@ async fn an_idle_sync_loads_no_document_and_one_change_is_the_one_exchanged() {
         .expect("sign in");
     let fresh = tablet.sync().await.expect("first sync");
     assert_eq!(fresh.received, 50, "{fresh:?}");
+    // A device with nothing: the circle list and every document in the first answer.
+    assert_eq!(fresh.requests, 1, "{fresh:?}");
 
     // Nothing changed anywhere: one request, no document named, none loaded on the server.
     let loads = server.store.documents_loaded();
@@ -445,7 +447,11 @@ async fn another_members_change_arrives_through_the_event_stream_and_removal_end
     let dir = tempfile::tempdir().expect("dir");
     let (mut consumer, mut carer, circle) =
         consumer_and_carer(dir.path(), &server.base, "live", "Alex").await;
-    carer.sync().await.expect("sync");
+    let first = carer.sync().await.expect("sync");
+    // Its first sync brought whole documents: only those a carer reads (not the plan).
+    assert_eq!(first.requests, 1, "{first:?}");
+    assert!(carer.document(circle, DocKind::Plan).is_err());
+    assert!(carer.document(circle, DocKind::Team).is_ok());
     let notes_doc = carer.doc_id(circle, DocKind::Notes).expect("notes");
     let mut events = carer.client().events().await.expect("events");
     assert_eq!(next(&mut events).await, Some(LiveEvent::Ready));

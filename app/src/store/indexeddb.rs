@@ -283,6 +283,9 @@ impl LocalStore for IndexedDbStore {
     }
 
     async fn write(&self, writes: &[DocWrite]) -> AppResult<()> {
+        if writes.is_empty() {
+            return Ok(());
+        }
         self.write_all(writes).await
     }
 

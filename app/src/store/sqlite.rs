@@ -258,6 +258,9 @@ impl LocalStore for SqliteLocalStore {
     }
 
     async fn write(&self, writes: &[DocWrite]) -> AppResult<()> {
+        if writes.is_empty() {
+            return Ok(());
+        }
         self.with(|c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             for w in writes {

@@ -11,7 +11,8 @@ use carecircle_shared::limits::Limits;
 use carecircle_shared::policy::{self, CircleAction};
 use carecircle_shared::wire::{
     AccessLogEntry, Bytes, CircleDetail, CircleSummary, DeviceInfo, DocRef, ErrorCode, InviteInfo,
-    LogAction, MemberInfo, Refusal, SyncDoc, SyncDocReply, SyncRequest, SyncResponse,
+    LogAction, MemberInfo, Refusal, SyncChanges, SyncCursor, SyncDoc, SyncDocReply, SyncRequest,
+    SyncResponse, WholeDoc,
 };
 use carecircle_shared::{
     Access, CircleId, DeviceId, DocKind, Document, DocumentId, InviteId, MemberId, Relationship,
@@ -312,6 +313,61 @@ fn set_default_access(
         .map_err(db)?;
     }
     Ok(())
+}
+
+/// The member's circles, oldest membership first.
+fn circles_of(tx: &Transaction<'_>, member: MemberId) -> ApiResult<Vec<CircleSummary>> {
+    let mut stmt = tx
+        .prepare_cached(
+            "SELECT circle_id, role FROM memberships WHERE account_id = ?1 AND revoked_at IS NULL
+             ORDER BY joined_at",
+        )
+        .map_err(db)?;
+    let rows: Vec<(String, String)> = stmt
+        .query_map(params![member.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+        .map_err(db)?
+        .collect::<Result<_, _>>()
+        .map_err(db)?;
+    rows.into_iter()
+        .map(|(c, r)| summary(tx, parse(&c)?, member, parse(&r)?))
+        .collect()
+}
+
+/// A whole document to send: its id, circle and kind (re-checked at the write), and bytes.
+type Whole = (DocumentId, CircleId, DocKind, Vec<u8>);
+
+/// Whole documents for a device with nothing yet: the first of `changes.docs` that fit one
+/// answer (at most `max_docs_per_sync`, about `max_request_bytes` in all) move out of the list.
+fn whole_docs(
+    tx: &Transaction<'_>,
+    cache: &DocCache,
+    changes: &mut SyncChanges,
+    limits: &Limits,
+) -> ApiResult<Vec<Whole>> {
+    let mut whole = Vec::new();
+    let mut budget = limits.max_request_bytes;
+    let mut rest = Vec::new();
+    for id in std::mem::take(&mut changes.docs) {
+        if whole.len() == limits.max_docs_per_sync || budget == 0 {
+            rest.push(id);
+            continue;
+        }
+        let Some(stored) = load_doc_cached(tx, cache, id)? else {
+            continue;
+        };
+        let bytes = stored.doc.save();
+        // Base64 in JSON: four characters for three bytes.
+        let cost = bytes.len() / 3 * 4 + 64;
+        if cost > budget {
+            budget = 0;
+            rest.push(id);
+            continue;
+        }
+        budget -= cost;
+        whole.push((id, stored.circle, stored.kind, bytes));
+    }
+    changes.docs = rest;
+    Ok(whole)
 }
 
 fn summary(
@@ -859,20 +915,7 @@ impl Store for SqliteStore {
 
     async fn list_circles(&self, caller: &Caller) -> ApiResult<Vec<CircleSummary>> {
         let member = caller.member;
-        self.read(move |tx| {
-            let mut stmt = tx
-                .prepare("SELECT circle_id, role FROM memberships WHERE account_id = ?1 AND revoked_at IS NULL ORDER BY joined_at")
-                .map_err(db)?;
-            let rows: Vec<(String, String)> = stmt
-                .query_map(params![member.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
-                .map_err(db)?
-                .collect::<Result<_, _>>()
-                .map_err(db)?;
-            rows.into_iter()
-                .map(|(c, r)| summary(tx, parse(&c)?, member, parse(&r)?))
-                .collect()
-        })
-        .await
+        self.read(move |tx| circles_of(tx, member)).await
     }
 
     async fn circle_detail(&self, caller: &Caller, circle: CircleId) -> ApiResult<CircleDetail> {
@@ -1269,13 +1312,22 @@ impl Store for SqliteStore {
         let cache = self.docs.clone();
         let since = request.since;
         let named: HashSet<DocumentId> = request.docs.iter().map(|d| d.doc).collect();
-        let (actors, prepared, mut changes) = self
+        let (actors, prepared, mut changes, whole) = self
             .read(move |tx| {
                 // What changed since the device's cursor, from indexes alone (an idle sync
                 // loads no document).
-                let changes = since
+                let mut changes = since
                     .map(|since| changes::since(tx, member, since, &named))
                     .transpose()?;
+                let mut whole = Vec::new();
+                if let Some(c) = changes.as_mut() {
+                    if c.standing {
+                        c.circles = Some(circles_of(tx, member)?);
+                    }
+                    if since == Some(SyncCursor::default()) {
+                        whole = whole_docs(tx, &cache, c, &limits)?;
+                    }
+                }
                 let actors = device_actors(tx, device)?;
                 let mut standings = Standings::default();
                 let mut prepared = Vec::with_capacity(request.docs.len());
@@ -1289,11 +1341,11 @@ impl Store for SqliteStore {
                         &limits,
                     )?);
                 }
-                Ok((actors, prepared, changes))
+                Ok((actors, prepared, changes, whole))
             })
             .await?;
-        // An idle sync named no document: nothing to run or write.
-        if prepared.is_empty() {
+        // An idle sync named no document and is sent none whole: nothing to run or write.
+        if prepared.is_empty() && whole.is_empty() {
             return Ok(SyncResponse {
                 docs: Vec::new(),
                 changes,
@@ -1354,6 +1406,33 @@ impl Store for SqliteStore {
                         None => false,
                     };
                     let mut standings = Standings::default();
+                    // Whole documents go only to a member who still reads them, and are logged
+                    // as received like any other.
+                    let mut sent_whole = Vec::with_capacity(whole.len());
+                    for (id, circle, kind, bytes) in whole {
+                        if standings.of(tx, circle, member, kind)?.is_err() {
+                            continue;
+                        }
+                        log(
+                            tx,
+                            LogRow {
+                                circle,
+                                member,
+                                device: Some(device),
+                                action: LogAction::Read,
+                                kind: Some(kind),
+                                subject: None,
+                                detail: "",
+                            },
+                        )?;
+                        sent_whole.push(WholeDoc {
+                            doc: id,
+                            bytes: Bytes(bytes),
+                        });
+                    }
+                    if let Some(c) = changes.as_mut() {
+                        c.whole = sent_whole;
+                    }
                     let mut replies = Vec::with_capacity(stepped.len());
                     let mut settled = Vec::new();
                     for s in stepped {

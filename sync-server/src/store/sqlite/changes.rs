@@ -84,5 +84,6 @@ pub(super) fn since(
         docs,
         standing: everything || since.standing != cursor.standing,
         everything,
+        ..SyncChanges::default()
     })
 }
