@@ -5,7 +5,10 @@
 //! `cargo bench -p carecircle-tests --bench load` (release). Settings by environment:
 //! `CARECIRCLE_LOAD_CLIENTS` (200), `CARECIRCLE_LOAD_SECS` (60), `CARECIRCLE_LOAD_PAUSE_MS`
 //! (0: each client goes again as soon as it is answered; otherwise it waits that long between
-//! notes, like a person would), and `CARECIRCLE_SERVER_BIN` to measure another build.
+//! notes, like a person would), `CARECIRCLE_LOAD_CIRCLES` (0: after the run, that many more
+//! circles are made and each synced once, and the server's memory is read again: the document
+//! cache is bounded, so it must not grow with them), and `CARECIRCLE_SERVER_BIN` to measure
+//! another build.
 //!
 //! After the run a fresh device joins every circle and every acknowledged note must be there.
 
@@ -192,6 +195,54 @@ async fn run() {
         "| acknowledged notes on a fresh device | {}/{} |",
         all.acknowledged.len() - missing,
         all.acknowledged.len()
+    );
+
+    let many = setting("CARECIRCLE_LOAD_CIRCLES", 0) as usize;
+    if many > 0 {
+        many_circles(&api, pid, many).await;
+    }
+}
+
+/// `many` circles made by one case manager, each document synced once by another device of
+/// theirs, in batches: the server's memory after, with its bounded document cache.
+async fn many_circles(api: &Api, pid: u32, many: usize) {
+    let started = Instant::now();
+    let mut maker = Peer::register(api, "load-many").await;
+    for i in 0..many {
+        let reply = maker
+            .api
+            .post(
+                "/v1/circles",
+                &json!({"name": format!("Many {i}"), "role": "case_manager"}),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+    }
+    let made = started.elapsed();
+    maker.refresh().await;
+    let ids: Vec<_> = maker.docs.keys().copied().collect();
+    let started = Instant::now();
+    let mut requests = 0;
+    for batch in ids.chunks(carecircle_shared::limits::Limits::DEFAULT.max_docs_per_sync) {
+        let report = maker.sync_docs(batch).await;
+        assert!(report.errors.is_empty(), "{:?}", report.errors);
+        requests += report.requests;
+    }
+    let synced = started.elapsed();
+    println!("\n| {many} more circles ({} documents), each synced once | value |", ids.len());
+    println!("| --- | ---: |");
+    println!("| made in (s) | {:.1} |", made.as_secs_f64());
+    println!(
+        "| synced in (s), {requests} requests | {:.1} |",
+        synced.as_secs_f64()
+    );
+    println!(
+        "| server RSS after (MiB) | {} |",
+        status_kib(pid, "VmRSS:") / 1024
+    );
+    println!(
+        "| server peak RSS, whole run (MiB) | {} |",
+        status_kib(pid, "VmHWM:") / 1024
     );
 }
 

@@ -696,7 +696,7 @@ try {
     await page.getByRole("button", { name: "Written copy to print" }).first().click();
     await page.getByRole("button", { name: "Print" }).waitFor();
     const appt = await pdfText("written-appointment");
-    has(appt, ["Medication review", "When", "Time zone", "UTC+11:00", "Where", "Northbank Community Mental Health Service",
+    has(appt, ["Medication review", "When", "Time zone", "Sydney time (UTC+1", "Where", "Northbank Community Mental Health Service",
       "12 River Street", "With", "Dr Priya Raman", "Double-check", "In writing", "Support person", "Sam",
       "Getting there", "Sam drives", "Questions to ask", "Can I take the new tablet in the morning"], "the appointment copy");
     const [file] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Save as a file" }).click()]);
