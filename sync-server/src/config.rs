@@ -85,6 +85,9 @@ pub struct Cli {
     /// Seconds before a request is abandoned with `timeout`.
     #[arg(long, env = "CARECIRCLE_REQUEST_TIMEOUT_SECS", default_value_t = Limits::DEFAULT.request_timeout_secs)]
     pub request_timeout_secs: u64,
+    /// Memory (MiB, estimated) for recently used documents kept loaded; 0 keeps none.
+    #[arg(long, env = "CARECIRCLE_DOC_CACHE_MIB", default_value_t = 64)]
+    pub doc_cache_mib: usize,
 }
 
 /// Maintenance commands.

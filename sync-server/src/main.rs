@@ -35,7 +35,8 @@ async fn main() -> anyhow::Result<()> {
         (Some(cert), Some(key)) => Some(tls::server_config(cert, key)?),
         _ => None,
     };
-    let store = SqliteStore::open(&db_path)
+    let cache_bytes = cli.doc_cache_mib.saturating_mul(1024 * 1024);
+    let store = SqliteStore::open_with(&db_path, sqlite::DEFAULT_READERS, cache_bytes)
         .with_context(|| format!("opening database {}", db_path.display()))?;
     let store: Arc<dyn carecircle_server::Store> = Arc::new(store);
     if cli.demo {

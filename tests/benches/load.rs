@@ -229,7 +229,10 @@ async fn many_circles(api: &Api, pid: u32, many: usize) {
         requests += report.requests;
     }
     let synced = started.elapsed();
-    println!("\n| {many} more circles ({} documents), each synced once | value |", ids.len());
+    println!(
+        "\n| {many} more circles ({} documents), each synced once | value |",
+        ids.len()
+    );
     println!("| --- | ---: |");
     println!("| made in (s) | {:.1} |", made.as_secs_f64());
     println!(

@@ -11,9 +11,11 @@ use carecircle_shared::automerge::ActorId;
 use carecircle_shared::automerge::Automerge;
 use carecircle_shared::automerge::sync::{self, SyncDoc as _};
 use carecircle_shared::schema::{Appointment, Goal};
+use carecircle_shared::wire::LiveEvent;
 use carecircle_shared::{CircleId, DocKind, Role};
 use carecircle_tests::TestServer;
 use carecircle_tests::proxy::DropProxy;
+use futures::StreamExt as _;
 
 const PASSWORD: &str = "a long bench password";
 
@@ -210,6 +212,45 @@ async fn run() -> Vec<Row> {
         up,
         down,
         note: format!("{} documents named", report.exchanged),
+    });
+
+    // 5. Live updates: a note written on the case manager's laptop, until the phone (open,
+    // listening to its event stream, straight to the server: the proxy holds whole answers)
+    // has synced it; 100 notes.
+    let mut direct = fresh.client();
+    direct.set_base(&server.base);
+    let mut events = direct.events().await.expect("events");
+    assert_eq!(events.next().await, Some(LiveEvent::Ready));
+    let mut waits = Vec::new();
+    for i in 0..100 {
+        cm.add_note(circles[5], &format!("Live note {i}"), None)
+            .await
+            .expect("note");
+        let t = Instant::now();
+        cm.sync().await.expect("sync");
+        loop {
+            match events.next().await.expect("the stream stays open") {
+                LiveEvent::Changed(_) => break,
+                _ => continue,
+            }
+        }
+        let got = fresh.sync().await.expect("sync");
+        assert_eq!(got.received, 1);
+        waits.push(t.elapsed());
+    }
+    proxy.traffic.take();
+    waits.sort();
+    let at = |q: f64| waits[((waits.len() as f64 * q).ceil() as usize).clamp(1, waits.len()) - 1];
+    rows.push(Row {
+        scenario: "another member's note reaches an open app (live, 100 notes): p99",
+        time: at(0.99),
+        requests: 0,
+        up: 0,
+        down: 0,
+        note: format!(
+            "from the writer's sync to the reader's; p50 {:.1} ms",
+            at(0.50).as_secs_f64() * 1e3
+        ),
     });
 
     // 4. Opening a circle with ~5,000 changes from the local store vs plain automerge::load.

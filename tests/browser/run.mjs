@@ -771,8 +771,16 @@ try {
   await test("5. every screen: no accessibility violations at all (axe-core), targets of 44 px, screenshots at 390 px", async () => {
     const problems = [];
     const start = await phone(browser);
+    // What a first visit transfers (compressed, as it travels), for the record.
+    let transferred = 0;
+    start.page.on("requestfinished", async (req) => {
+      const sizes = await req.sizes().catch(() => null);
+      if (sizes) transferred += sizes.responseBodySize + sizes.responseHeadersSize;
+    });
     await start.page.goto(server.url);
     await start.page.getByLabel("Username").waitFor();
+    await start.page.waitForLoadState("networkidle");
+    console.log(`  first visit transferred ${Math.round(transferred / 1024)} KiB`);
     problems.push(...(await accessible(start.page, "start")));
     await start.context.close();
     const { page } = consumer;

@@ -15,16 +15,19 @@ pub fn server_binary() -> PathBuf {
     let bin = dir.join("carecircle-server");
     if !bin.exists() {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .args([
-                "build",
-                "-p",
-                "carecircle-server",
-                "--bin",
-                "carecircle-server",
-            ])
-            .status()
-            .expect("cargo build");
+        let mut build = Command::new(cargo);
+        build.args([
+            "build",
+            "-p",
+            "carecircle-server",
+            "--bin",
+            "carecircle-server",
+        ]);
+        // A benchmark (target/release) measures the release build.
+        if dir.file_name().is_some_and(|n| n == "release") {
+            build.arg("--release");
+        }
+        let status = build.status().expect("cargo build");
         assert!(status.success(), "building carecircle-server");
     }
     bin

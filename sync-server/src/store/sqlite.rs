@@ -113,6 +113,12 @@ impl SqliteStore {
 
     /// Like [`open`](Self::open), with at most `readers` read connections.
     pub fn open_with_readers(path: &Path, readers: usize) -> Result<Self, OpenError> {
+        Self::open_with(path, readers, DEFAULT_DOC_CACHE_BYTES)
+    }
+
+    /// Like [`open`](Self::open), with at most `readers` read connections and about
+    /// `cache_bytes` of memory for recently used documents (0: none kept).
+    pub fn open_with(path: &Path, readers: usize, cache_bytes: usize) -> Result<Self, OpenError> {
         let mut conn = Connection::open(path)?;
         pool::configure(&conn)?;
         let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
@@ -132,7 +138,7 @@ impl SqliteStore {
         let server_actor = server_actor(&conn)?;
         Ok(Self {
             pool: Arc::new(Pool::new(conn, path, readers)),
-            docs: Arc::new(DocCache::new(DEFAULT_DOC_CACHE_BYTES)),
+            docs: Arc::new(DocCache::new(cache_bytes)),
             writing: Arc::default(),
             server_actor,
         })
