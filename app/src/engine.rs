@@ -486,10 +486,10 @@ impl CareCircle {
     /// The stored sync state of a document this device must exchange even if nothing changed
     /// on the server: one never exchanged, or with changes the server is not known to have.
     async fn pending_state(&self, id: DocumentId) -> AppResult<Option<sync::State>> {
-        if self.store.sync_state(id).await?.is_none() {
+        let Some(stored) = self.store.sync_state(id).await? else {
             return Ok(Some(sync::State::new()));
-        }
-        let mut state = self.stored_state(id).await?;
+        };
+        let mut state = self.fitting(id, Some(stored));
         let doc = self.docs[&id].automerge();
         let known = doc
             .get_heads()
@@ -528,10 +528,13 @@ impl CareCircle {
     /// A document's stored sync state, if it still fits the copy here (another tab of the
     /// same device may have stored one naming changes this copy has not loaded yet).
     async fn stored_state(&self, id: DocumentId) -> AppResult<sync::State> {
-        let state = self
-            .store
-            .sync_state(id)
-            .await?
+        let stored = self.store.sync_state(id).await?;
+        Ok(self.fitting(id, stored))
+    }
+
+    /// `stored` (an encoded sync state) decoded, if it fits the copy here; else a new state.
+    fn fitting(&self, id: DocumentId, stored: Option<Vec<u8>>) -> sync::State {
+        let state = stored
             .and_then(|b| sync::State::decode(&b).ok())
             .unwrap_or_default();
         let fits = self.docs.get(&id).is_some_and(|d| {
@@ -540,7 +543,7 @@ impl CareCircle {
                 .iter()
                 .all(|h| d.automerge().get_change_by_hash(h).is_some())
         });
-        Ok(if fits { state } else { sync::State::new() })
+        if fits { state } else { sync::State::new() }
     }
 
     /// Syncs with retries: waits 0.5 s, 1 s, 2 s... between attempts that could not reach the
